@@ -1,0 +1,94 @@
+"""Coolant properties: water, PG25 and PG30 as fast, vectorised functions of T (degC).
+
+Each property is tabulated once per fluid (lazily, on first use) from CoolProp
+on a 0.05 K grid over the fluid's range and then linearly interpolated, so no
+call reaches ``PropsSI`` inside a time loop.  Outside the range the value at
+the nearest bound is returned.
+
+References:
+- CoolProp (Bell et al., Ind. Eng. Chem. Res. 53 (2014) 2498): water by the
+  IAPWS-95 Helmholtz equation of state; propylene glycol-water by the
+  incompressible ``INCOMP::MPG[x]`` fits (x = mass fraction), Melinder (2010).
+- Water is evaluated at 2 bar absolute (the CoolProp values tabulated in the
+  project's reference data use the same pressure); the glycol fits do not
+  depend on pressure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from twin.errors import InputError
+
+#: Pressure at which the water properties are tabulated (Pa).
+P_TABLE = 2.0e5
+#: Grid spacing of the property tables (K).
+DT_TABLE = 0.05
+
+_KEYS = {"density": "D", "cp": "C", "viscosity": "V", "conductivity": "L"}
+
+
+@lru_cache(maxsize=None)
+def _table(coolprop_name: str, T_min: float, T_max: float) -> dict[str, np.ndarray]:
+    """Property table of one fluid: temperature grid (degC) and each property (SI)."""
+    from CoolProp.CoolProp import PropsSI
+
+    n = int(round((T_max - T_min) / DT_TABLE)) + 1
+    T = np.linspace(T_min, T_max, n)
+    table = {"T": T}
+    for prop, key in _KEYS.items():
+        values = np.asarray(PropsSI(key, "T", T + 273.15, "P", P_TABLE, coolprop_name), dtype=float)
+        table[prop] = values
+    return table
+
+
+@dataclass(frozen=True)
+class Coolant:
+    """A liquid coolant with tabulated properties.
+
+    ``T_min``/``T_max`` (degC) bound the table; ``coolprop_name`` is the
+    CoolProp fluid string the table is built from.
+    """
+
+    name: str
+    coolprop_name: str
+    T_min: float
+    T_max: float
+
+    def _interp(self, prop: str, T) -> np.ndarray | float:
+        table = _table(self.coolprop_name, self.T_min, self.T_max)
+        return np.interp(T, table["T"], table[prop])
+
+    def density(self, T):
+        """Density (kg/m3) at temperature ``T`` (degC)."""
+        return self._interp("density", T)
+
+    def cp(self, T):
+        """Specific heat capacity at constant pressure (J/(kg K)) at ``T`` (degC)."""
+        return self._interp("cp", T)
+
+    def viscosity(self, T):
+        """Dynamic viscosity (Pa s) at ``T`` (degC)."""
+        return self._interp("viscosity", T)
+
+    def conductivity(self, T):
+        """Thermal conductivity (W/(m K)) at ``T`` (degC)."""
+        return self._interp("conductivity", T)
+
+
+COOLANTS: dict[str, Coolant] = {
+    "water": Coolant("water", "Water", 1.0, 95.0),
+    "pg25": Coolant("pg25", "INCOMP::MPG[0.25]", -9.0, 95.0),
+    "pg30": Coolant("pg30", "INCOMP::MPG[0.30]", -12.0, 95.0),
+}
+
+
+def coolant(name: str, file: str = "<input>", field: str = "coolant") -> Coolant:
+    """The coolant called ``name`` (case-insensitive): "water", "pg25" or "pg30"."""
+    key = str(name).strip().lower()
+    if key not in COOLANTS:
+        raise InputError.one(file, field, repr(name), "one of " + ", ".join(COOLANTS))
+    return COOLANTS[key]
