@@ -22,6 +22,7 @@ ureg.define("ton_refrigeration = 3516.85 W = TR")
 ureg.define("gpm = gallon / minute")
 ureg.define("MGD = 1e6 gallon / day")
 ureg.define("USD = [currency]")
+ureg.define("MMBtu = 1e6 Btu")
 
 #: Kind of quantity -> the unit every value of that kind is stored in.
 SI_UNITS: dict[str, str] = {
@@ -52,6 +53,7 @@ SI_UNITS: dict[str, str] = {
     "apparent_power": "W",
     "voltage": "V",
     "speed": "m/s",
+    "money": "USD",
 }
 
 
@@ -115,4 +117,5 @@ def _example(kind: str) -> str:
         "price_energy": "'45 USD/MWh'",
         "price_power": "'11 USD/kW'",
         "voltage": "'480 V'",
+        "money": "'500 USD'",
     }.get(kind, f"'{SI_UNITS[kind]}'")

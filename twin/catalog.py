@@ -1,0 +1,417 @@
+"""Equipment catalogue: one TOML file per equipment model under ``twin/data/models/<kind>/``.
+
+Each file carries datasheet values with units (``"132 kW"``), a ``source`` (a
+public URL or document) and either ``estimate = true`` (no source gives the
+values) or ``estimated = ["field", ...]`` naming the fields that are our
+estimates.  :func:`load_catalog` reads every file once, converts the values to
+SI with :func:`twin.units.to_si`, and returns frozen entries keyed by kind and
+name.  A site refers to an entry by its name (the file stem).
+
+The fields each kind accepts are the dataclass fields below; the quantity kind
+of each field (for unit checking) is in the field's ``metadata["kind"]``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+from twin.errors import InputError, Problem
+from twin.units import to_si
+
+
+def q(kind: str, default: Any = MISSING, *, positive: bool = True, at_most: float | None = None,
+      doc: str = ""):
+    """A catalogue or site field holding a quantity of ``kind`` (see twin.units.SI_UNITS).
+
+    ``positive`` demands a value > 0 (False: >= 0; None: any sign); ``at_most`` an upper bound.
+    """
+    meta = {"kind": kind, "positive": positive, "at_most": at_most, "doc": doc}
+    if default is MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def text(default: Any = MISSING, *, choices: tuple[str, ...] = (), doc: str = ""):
+    """A catalogue or site field holding a string (optionally one of ``choices``)."""
+    meta = {"kind": "text", "choices": choices, "doc": doc}
+    if default is MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def numbers(length: int | None = None, default: Any = MISSING, *, doc: str = ""):
+    """A field holding a list of plain numbers (curve coefficients, tables)."""
+    meta = {"kind": "numbers", "length": length, "doc": doc}
+    if default is MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def whole(default: Any = MISSING, *, minimum: int = 1, doc: str = ""):
+    """A field holding a whole number."""
+    meta = {"kind": "count", "minimum": minimum, "doc": doc}
+    if default is MISSING:
+        return field(metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry:
+    """Common part of every catalogue entry."""
+
+    kind: ClassVar[str] = ""
+    name: str = text(doc="file stem; how sites refer to this entry")
+    description: str = text("")
+    source: str = text(doc="public URL or document the values come from")
+    estimate: bool = field(default=False, metadata={"kind": "flag"})
+    estimated: tuple[str, ...] = field(default=(), metadata={"kind": "names"})
+    note: str = text("")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RackModel(Entry):
+    """A rack (or cabinet) of IT equipment and how its heat leaves it."""
+
+    kind: ClassVar[str] = "rack"
+    accelerator: str = text("none", doc="accelerator type, e.g. 'H100 SXM', 'B200', 'Dojo training tile'")
+    accelerator_count: int = whole(0, minimum=0)
+    P_accelerator: float = q("power", 0.0, positive=False, doc="accelerator TDP (W)")
+    P_peak: float = q("power", doc="rack peak electrical input (W)")
+    P_idle: float = q("power", doc="rack idle electrical input (W)")
+    liquid_fraction: float = q("dimensionless", at_most=1.0, positive=False, doc="share of rack heat removed by liquid (0-1)")
+    coolant_flow_per_power: float = q("volume_flow_per_power", 0.0, positive=False,
+                                      doc="TCS coolant flow per unit of liquid heat at peak (m3/s/W)")
+    R_die_coolant: float = q("thermal_resistance", 0.0, positive=False,
+                             doc="die-to-coolant thermal resistance of one accelerator (K/W)")
+    T_throttle: float = q("temperature", 87.0, doc="die temperature where power capping starts (degC)")
+    T_shutdown: float = q("temperature", 95.0, doc="die temperature where the device shuts down (degC)")
+    psu_efficiency: float = q("dimensionless", 0.96, at_most=1.0, doc="rack power-supply efficiency at typical load")
+    cooling: str = text("liquid", choices=("liquid", "air_rear_door", "air"))
+    in_rack_cdu: str = text("", doc="catalogue name of a CDU built into the rack, if any")
+    flops: float = q("dimensionless", 0.0, positive=False, doc="peak dense BF16 FLOP/s of the rack")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CDUModel(Entry):
+    """Coolant distribution unit: plate heat exchanger + TCS pumps."""
+
+    kind: ClassVar[str] = "cdu"
+    placement: str = text(choices=("in_rack", "in_row"))
+    Q_flow_nominal: float = q("power", doc="heat duty at the design approach (W)")
+    approach_nominal: float = q("temperature_difference",
+                                doc="TCS supply minus facility supply at design duty (K)")
+    delta_T_tcs_nominal: float = q("temperature_difference", doc="TCS return minus supply at design (K)")
+    P_pump_nominal: float = q("power", doc="TCS pump electrical power at design flow (W)")
+    dp_nominal: float = q("pressure_difference", doc="TCS pump head at design flow (Pa)")
+    tcs_coolant: str = text("pg25", choices=("water", "pg25", "pg30"))
+    V_tcs: float = q("volume", 0.05, doc="TCS loop coolant volume served per CDU (m3)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChillerModel(Entry):
+    """Electric chiller, EnergyPlus Chiller:Electric:EIR (DOE-2) form."""
+
+    kind: ClassVar[str] = "chiller"
+    condenser: str = text(choices=("water", "air"))
+    Q_flow_nominal: float = q("power", doc="reference cooling capacity (W)")
+    COP_nominal: float = q("dimensionless", doc="reference COP")
+    T_leaving_reference: float = q("temperature", doc="reference leaving chilled-water temperature")
+    T_condenser_reference: float = q("temperature",
+                                     doc="reference entering condenser temperature (water or outdoor air)")
+    capft: tuple[float, ...] = numbers(6, doc="CAPFT biquadratic a..f")
+    eirft: tuple[float, ...] = numbers(6, doc="EIRFT biquadratic a..f")
+    eirfplr: tuple[float, ...] = numbers(3, doc="EIRFPLR quadratic a..c")
+    T_leaving_limits: tuple[float, ...] = numbers(2, doc="curve limits of x (degC)")
+    T_condenser_limits: tuple[float, ...] = numbers(2, doc="curve limits of y (degC)")
+    plr_min: float = q("dimensionless", at_most=1.0)
+    plr_max: float = q("dimensionless")
+    min_unloading_ratio: float = q("dimensionless", at_most=1.0)
+    Q_free_cooling_nominal: float = q("power", 0.0, positive=False,
+                                      doc="free-cooling coil capacity at 10 K water-air difference (W)")
+    P_fan_nominal: float = q("power", 0.0, positive=False, doc="condenser fan power at full speed (W)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoolingTowerModel(Entry):
+    """Open evaporative cooling tower cell (EnergyPlus CoolingTower:VariableSpeed)."""
+
+    kind: ClassVar[str] = "cooling_tower"
+    correlation: str = text(choices=("yorkcalc", "cooltools"))
+    Q_flow_nominal: float = q("power", doc="heat rejected at the design point (W)")
+    T_wet_bulb_nominal: float = q("temperature")
+    approach_nominal: float = q("temperature_difference")
+    range_nominal: float = q("temperature_difference")
+    P_fan_nominal: float = q("power")
+    fan_speed_min: float = q("dimensionless", 0.2, at_most=1.0)
+    free_convection_fraction: float = q("dimensionless", 0.125, at_most=1.0)
+    cycles_of_concentration: float = q("dimensionless", 5.0)
+    drift_fraction: float = q("dimensionless", 0.00005, at_most=1.0, doc="drift as a fraction of water flow")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DryCoolerModel(Entry):
+    """Dry (sensible) fluid cooler with optional adiabatic pre-cooling pads."""
+
+    kind: ClassVar[str] = "dry_cooler"
+    Q_flow_nominal: float = q("power")
+    T_dry_bulb_nominal: float = q("temperature")
+    approach_nominal: float = q("temperature_difference", doc="leaving water minus entering air dry bulb")
+    range_nominal: float = q("temperature_difference")
+    P_fan_nominal: float = q("power")
+    pad_effectiveness: float = q("dimensionless", 0.0, at_most=1.0, positive=False, doc="0 for no adiabatic assist")
+    fan_speed_min: float = q("dimensionless", 0.2, at_most=1.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PumpModel(Entry):
+    """Centrifugal pump with variable-speed drive."""
+
+    kind: ClassVar[str] = "pump"
+    V_flow_nominal: float = q("volume_flow")
+    dp_nominal: float = q("pressure_difference")
+    dp_shutoff: float = q("pressure_difference", doc="head at zero flow, nominal speed")
+    efficiency_nominal: float = q("dimensionless", doc="wire-to-water efficiency at the design point")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StorageTankModel(Entry):
+    """Chilled/cool water storage tank."""
+
+    kind: ClassVar[str] = "storage_tank"
+    volume: float = q("volume")
+    UA_loss: float = q("thermal_conductance", 0.0, positive=False)
+    delta_T_nominal: float = q("temperature_difference", doc="charged-to-discharged difference (K)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransformerModel(Entry):
+    kind: ClassVar[str] = "transformer"
+    S_rated: float = q("power", doc="rating (VA, written as kVA/MVA)")
+    P_no_load: float = q("power", doc="core loss (W)")
+    P_load_loss_rated: float = q("power", doc="winding loss at rated load (W)")
+    V_primary: float = q("voltage")
+    V_secondary: float = q("voltage")
+
+
+@dataclass(frozen=True, kw_only=True)
+class UPSModel(Entry):
+    kind: ClassVar[str] = "ups"
+    P_rated: float = q("power")
+    load_points: tuple[float, ...] = numbers(None, doc="load fractions of the efficiency curve")
+    efficiency_points: tuple[float, ...] = numbers(None, doc="efficiency at load_points")
+    E_battery: float = q("energy", doc="battery energy available for ride-through (J)")
+    mode: str = text("double_conversion", choices=("double_conversion", "eco"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistributionModel(Entry):
+    """Busway, PDUs and cabling between the UPS and the racks."""
+
+    kind: ClassVar[str] = "distribution"
+    loss_fraction_nominal: float = q("dimensionless", at_most=1.0, doc="loss as a fraction of load at rated load")
+    no_load_fraction: float = q("dimensionless", 0.0, at_most=1.0, positive=False, doc="fixed loss as a fraction of rating")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatteryModel(Entry):
+    kind: ClassVar[str] = "bess"
+    P_rated: float = q("power")
+    E_rated: float = q("energy")
+    round_trip_efficiency: float = q("dimensionless", at_most=1.0)
+    soc_min: float = q("dimensionless", 0.05, at_most=1.0, positive=False)
+    soc_max: float = q("dimensionless", 0.95, at_most=1.0)
+    cost_degradation: float = q("price_energy", 0.0, positive=False, doc="USD per J of throughput")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurbineModel(Entry):
+    kind: ClassVar[str] = "turbine"
+    P_rated: float = q("power")
+    P_min_fraction: float = q("dimensionless", at_most=1.0, doc="minimum stable (emissions-compliant) load")
+    heat_rate_full: float = q("heat_rate", doc="fuel energy per electrical energy at full load (LHV)")
+    heat_rate_half: float = q("heat_rate", doc="at 50 % load")
+    ramp_rate: float = q("power_ramp")
+    start_time: float = q("time")
+    start_cost: float = q("money", 0.0, positive=False, doc="USD per start")
+    min_up_time: float = q("time", 3600.0)
+    min_down_time: float = q("time", 1800.0)
+    NOx_ppm: float = q("dimensionless", doc="NOx at 15 % O2, ppmvd")
+    NOx_rate: float = q("emission_rate", doc="NOx mass per unit of fuel energy (kg/J)")
+
+
+KINDS: dict[str, type[Entry]] = {
+    cls.kind: cls
+    for cls in (RackModel, CDUModel, ChillerModel, CoolingTowerModel, DryCoolerModel, PumpModel,
+                StorageTankModel, TransformerModel, UPSModel, DistributionModel, BatteryModel,
+                TurbineModel)
+}
+
+
+def did_you_mean(word: str, options) -> str:
+    """' (did you mean 'x'?)' when a close match exists, else ''."""
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def parse_fields(cls: type, data: dict, *, file: str, prefix: str = "",
+                 skip: tuple[str, ...] = ()) -> tuple[dict, list[Problem]]:
+    """Convert the raw TOML ``data`` to keyword arguments of dataclass ``cls``.
+
+    Returns the arguments and every problem found (unknown keys with a
+    did-you-mean, missing required fields, wrong units, non-positive values).
+    """
+    problems: list[Problem] = []
+    spec = {f.name: f for f in fields(cls) if f.name not in skip}
+    out: dict[str, Any] = {}
+    for key in data:
+        if key not in spec:
+            problems.append(Problem(file, prefix + key, "an unknown field",
+                                    "one of " + ", ".join(sorted(spec)) + did_you_mean(key, spec)))
+    for name, f in spec.items():
+        where = prefix + name
+        if name not in data:
+            if f.default is MISSING and f.default_factory is MISSING:
+                problems.append(Problem(file, where, "nothing", f"a value ({_describe(f)})"))
+            continue
+        try:
+            out[name] = _convert(f, data[name], file, where)
+        except InputError as err:
+            problems.extend(err.problems)
+    return out, problems
+
+
+def _describe(f) -> str:
+    kind = f.metadata.get("kind", "text")
+    if kind == "text":
+        choices = f.metadata.get("choices")
+        return "one of " + ", ".join(choices) if choices else "a string"
+    if kind in ("numbers", "names"):
+        return "a list"
+    if kind == "count":
+        return "a whole number"
+    if kind == "flag":
+        return "true or false"
+    return f"a {kind.replace('_', ' ')} with units"
+
+
+def _convert(f, value: Any, file: str, where: str) -> Any:
+    meta = f.metadata
+    kind = meta.get("kind", "text")
+    if kind == "text":
+        if not isinstance(value, str):
+            raise InputError.one(file, where, repr(value), "a string")
+        choices = meta.get("choices") or ()
+        if choices and value not in choices:
+            raise InputError.one(file, where, repr(value), "one of " + ", ".join(choices) + did_you_mean(value, choices))
+        return value
+    if kind == "flag":
+        if not isinstance(value, bool):
+            raise InputError.one(file, where, repr(value), "true or false")
+        return value
+    if kind == "names":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError.one(file, where, repr(value), "a list of field names")
+        return tuple(value)
+    if kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int) or value < meta["minimum"]:
+            raise InputError.one(file, where, repr(value), f"a whole number >= {meta['minimum']}")
+        return value
+    if kind == "numbers":
+        n = meta.get("length")
+        if (not isinstance(value, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+                or (n is not None and len(value) != n)):
+            raise InputError.one(file, where, repr(value), f"a list of {n or 'some'} numbers")
+        return tuple(float(v) for v in value)
+    number = to_si(value, kind, file=file, field=where)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise InputError.one(file, where, repr(value), "a finite value")
+    positive = meta.get("positive", True)
+    if positive and number <= 0 and kind != "temperature":
+        raise InputError.one(file, where, repr(value), "a value greater than zero")
+    if positive is False and number < 0 and kind != "temperature":
+        raise InputError.one(file, where, repr(value), "a value of zero or more")
+    if meta.get("at_most") is not None and number > meta["at_most"]:
+        raise InputError.one(file, where, repr(value), f"a value of at most {meta['at_most']:g}")
+    return number
+
+
+def read_toml(path: Path) -> dict:
+    """Parse a TOML file; a syntax error becomes an InputError naming the file and line."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise InputError.one(str(path), "", f"malformed TOML ({err})", "valid TOML (https://toml.io)") from None
+    except OSError as err:
+        raise InputError.one(str(path), "", f"an unreadable file ({err.strerror})", "a readable TOML file") from None
+
+
+def parse_entry(path: Path, kind: str) -> Entry:
+    """Read one catalogue file of ``kind``."""
+    cls = KINDS[kind]
+    data = read_toml(path)
+    file = str(path)
+    declared = data.pop("kind", kind)
+    problems = []
+    if declared != kind:
+        problems.append(Problem(file, "kind", repr(declared), f"'{kind}' (the folder it is in)"))
+    data.setdefault("name", Path(path).stem)
+    if data["name"] != Path(path).stem:
+        problems.append(Problem(file, "name", repr(data["name"]), f"'{Path(path).stem}' (the file stem)"))
+    args, more = parse_fields(cls, data, file=file)
+    problems += more
+    if problems:
+        raise InputError(problems)
+    entry = cls(**args)
+    unknown_estimates = [e for e in entry.estimated if e not in {f.name for f in fields(cls)}]
+    if unknown_estimates:
+        raise InputError.one(file, "estimated", repr(unknown_estimates), "names of fields of this entry")
+    return entry
+
+
+@dataclass(frozen=True, kw_only=True)
+class Catalog:
+    """All equipment entries, by kind and name."""
+
+    entries: dict[str, dict[str, Entry]]
+
+    def get(self, kind: str, name: str, *, file: str = "<site>", field: str = "") -> Entry:
+        """The entry ``name`` of ``kind``; an InputError with a did-you-mean when it is missing."""
+        names = self.entries.get(kind, {})
+        if name not in names:
+            raise InputError.one(file, field, repr(name),
+                                 f"a {kind} in the catalogue{did_you_mean(name, names)}; "
+                                 f"known: {', '.join(sorted(names)) or 'none'}")
+        return names[name]
+
+    def of_kind(self, kind: str) -> dict[str, Entry]:
+        return dict(self.entries.get(kind, {}))
+
+
+def models_dir() -> Path:
+    """Folder of the built-in catalogue (works from a checkout and an installed package)."""
+    return Path(str(resources.files("twin") / "data" / "models"))
+
+
+@lru_cache(maxsize=4)
+def load_catalog(root: str | None = None) -> Catalog:
+    """Load every ``<kind>/<name>.toml`` under ``root`` (default: the built-in catalogue)."""
+    base = Path(root) if root else models_dir()
+    entries: dict[str, dict[str, Entry]] = {}
+    problems: list[Problem] = []
+    for kind in KINDS:
+        folder = base / kind
+        entries[kind] = {}
+        for path in sorted(folder.glob("*.toml")):
+            try:
+                entries[kind][path.stem] = parse_entry(path, kind)
+            except InputError as err:
+                problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    return Catalog(entries=entries)

@@ -1,0 +1,115 @@
+"""Result Datasets: conventions, atomic netCDF writing and the ``ds.twin`` accessor.
+
+Conventions
+- dims ``time`` plus component dims (``rack_group``, ``plant``, ...); every
+  variable carries ``units`` and ``long_name``;
+- a value at time ``t`` is the average over the step ``[t, t + step_s)``;
+  ``ds.attrs["step_s"]`` is the step in seconds, so an energy is
+  ``sum(P) * step_s``;
+- energy-balance terms use fixed names so the accessor works on a saved file
+  without this package: ``Q_flow_into_plant`` (heat entering the cooling system,
+  W), ``Q_flow_rejected`` (heat leaving it to the environment, W) and
+  ``E_thermal_stored`` (thermal energy stored in the cooling system relative to
+  the start, J, at the *end* of each step); power balance uses ``P_sources``,
+  ``P_loads``, ``P_losses`` and ``P_storage`` (W).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from twin.errors import InputError
+
+
+def variable(dims, data, units: str, long_name: str) -> xr.Variable:
+    """An xarray Variable with the two attributes every result variable must have."""
+    return xr.Variable(dims, np.asarray(data), attrs={"units": units, "long_name": long_name})
+
+
+def make_dataset(time, variables: dict[str, xr.Variable], *, step_s: float, coords: dict | None = None,
+                 attrs: dict | None = None) -> xr.Dataset:
+    """Assemble a result Dataset and check the conventions (units and long_name on every variable)."""
+    ds = xr.Dataset(variables, coords={"time": time, **(coords or {})},
+                    attrs={"step_s": float(step_s), **(attrs or {})})
+    missing = [name for name, v in ds.data_vars.items() if not {"units", "long_name"} <= set(v.attrs)]
+    if missing:
+        raise ValueError(f"result variables without units/long_name: {missing}")
+    return ds
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
+
+    An interrupted or failed write leaves no half-written file behind.
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError.one(str(path), "output path", "a folder that does not exist", "a path in an existing folder")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write ``ds`` to ``path`` as netCDF (h5netcdf engine) atomically."""
+    clean = ds.copy()
+    for name, value in clean.attrs.items():
+        if isinstance(value, bool):
+            clean.attrs[name] = int(value)
+    with atomic_path(path) as tmp:
+        clean.to_netcdf(tmp, engine="h5netcdf")
+    return Path(path)
+
+
+def _energy(da: xr.DataArray, step_s: float) -> float:
+    return float(da.sum("time")) * step_s
+
+
+@xr.register_dataset_accessor("twin")
+class TwinAccessor:
+    """Domain views of a result Dataset: ``ds.twin.pue()``, ``ds.twin.energy_residual()``, ..."""
+
+    def __init__(self, ds: xr.Dataset):
+        self._ds = ds
+
+    @property
+    def step_s(self) -> float:
+        return float(self._ds.attrs["step_s"])
+
+    def energy(self, name: str) -> float:
+        """Energy (J) of a power variable summed over time and any component dims."""
+        return _energy(self._ds[name].sum([d for d in self._ds[name].dims if d != "time"]), self.step_s)
+
+    def pue(self) -> float:
+        """Power usage effectiveness over the run: facility energy / IT energy."""
+        return self.energy("P_facility") / self.energy("P_it")
+
+    def energy_residual(self) -> float:
+        """Relative energy-balance residual of the cooling system over the run.
+
+        (heat in - heat rejected - change in stored heat) / IT energy.
+        """
+        ds = self._ds
+        stored = ds["E_thermal_stored"]
+        change = float(stored.isel(time=-1))
+        residual = self.energy("Q_flow_into_plant") - self.energy("Q_flow_rejected") - change
+        return residual / self.energy("P_it")
+
+    def power_residual(self) -> float:
+        """Largest relative power-balance residual of any step:
+        |sources + storage discharge - loads - losses| / peak load (``P_storage`` > 0 discharging)."""
+        ds = self._ds
+        gap = ds["P_sources"] - ds["P_loads"] - ds["P_losses"] + ds["P_storage"]
+        return float(np.abs(gap).max() / ds["P_loads"].max())
