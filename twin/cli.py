@@ -7,17 +7,28 @@ never a traceback.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from twin.errors import InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+
+class _Commands(TyperGroup):
+    """Runs a command and turns any InputError it raises into one line per problem and exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as err:
+            fail(err)
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Digital twin of GW-scale AI training sites: cooling plant, electrical network, dispatch.")
 console = Console()
 err_console = Console(stderr=True)
@@ -118,10 +129,5 @@ def show_command(site_name: str = typer.Argument(..., metavar="SITE"),
 
 
 def main() -> None:
-    """Entry point that turns InputError into the one-line message and exit status 2."""
-    try:
-        app()
-    except InputError as err:
-        for problem in err.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        sys.exit(2)
+    """Entry point of the ``twin`` command."""
+    app()

@@ -353,6 +353,8 @@ def load_site(name_or_path: str | Path, catalog: Catalog | None = None) -> Site:
     electrical = _electrical(data.get("electrical"), file, section, lookup, problems)
     tariff_args = section(Tariff, data.get("tariff", {}), "tariff")
 
+    if problems:  # references are checked once every section has parsed
+        raise InputError(problems)
     _check_names(file, "rack_groups", groups, problems)
     _check_names(file, "facility_loops", loops, problems)
     _check_names(file, "plants", plants, problems)
