@@ -1,0 +1,20 @@
+"""A normal (non-editable) install must carry the built-in sites, catalogue and data."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_contains_sites_catalogue_and_data(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path), str(REPO)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("twin-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for site in ("demo", "cortex", "colossus1", "colossus2"):
+        assert f"twin/data/sites/{site}.toml" in names
+    for entry in ("rack/gb200_nvl72.toml", "chiller/doe2_centrifugal_4mw.toml", "turbine/solar_smt130.toml"):
+        assert f"twin/data/models/{entry}" in names
+    assert not any(n.endswith(".epw") for n in names), "weather files must not be copied into the package"
