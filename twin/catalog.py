@@ -132,9 +132,10 @@ class ChillerModel(Entry):
     plr_min: float = q("dimensionless", at_most=1.0)
     plr_max: float = q("dimensionless")
     min_unloading_ratio: float = q("dimensionless", at_most=1.0)
-    Q_free_cooling_nominal: float = q("power", 0.0, positive=False,
-                                      doc="free-cooling coil capacity at 10 K water-air difference (W)")
-    P_fan_nominal: float = q("power", 0.0, positive=False, doc="condenser fan power at full speed (W)")
+    free_cooling_approach: float = q("temperature_difference", 0.0, positive=False,
+                                     doc="free-cooling coil: leaving water minus outdoor dry bulb (K); 0 = no coil")
+    P_free_cooling_fan_nominal: float = q("power", 0.0, positive=False,
+                                          doc="free-cooling coil fans at full speed (W)")
 
 
 @dataclass(frozen=True, kw_only=True)
