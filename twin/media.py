@@ -9,6 +9,8 @@ References:
 - CoolProp (Bell et al., Ind. Eng. Chem. Res. 53 (2014) 2498): water by the
   IAPWS-95 Helmholtz equation of state; propylene glycol-water by the
   incompressible ``INCOMP::MPG[x]`` fits (x = mass fraction), Melinder (2010).
+- Latent heat of vaporisation of water from the ASHRAE Handbook-Fundamentals
+  (2017), ch. 1: h_g = 2501 + 1.86 t and h_f = 4.186 t (kJ/kg, t in degC).
 - Water is evaluated at 2 bar absolute (the CoolProp values tabulated in the
   project's reference data use the same pressure); the glycol fits do not
   depend on pressure.
@@ -92,3 +94,8 @@ def coolant(name: str, file: str = "<input>", field: str = "coolant") -> Coolant
     if key not in COOLANTS:
         raise InputError.one(file, field, repr(name), "one of " + ", ".join(COOLANTS))
     return COOLANTS[key]
+
+
+def latent_heat_vaporisation(T):
+    """Latent heat of vaporisation of water (J/kg) at ``T`` (degC), 0-60 degC within 0.2 %."""
+    return 2.501e6 - (4186.0 - 1860.0) * np.asarray(T, dtype=float)

@@ -7,7 +7,7 @@ import pytest
 from CoolProp.CoolProp import PropsSI
 
 from twin.errors import InputError
-from twin.media import P_TABLE, coolant
+from twin.media import P_TABLE, coolant, latent_heat_vaporisation
 
 NAMES = {"Water": "water", "INCOMP::MPG[0.25]": "pg25", "INCOMP::MPG[0.30]": "pg30"}
 
@@ -49,3 +49,10 @@ def test_unknown_coolant_lists_choices():
     message = str(err.value)
     assert "site.toml" in message and "cdu.coolant" in message
     assert "water" in message and "pg25" in message and "pg30" in message
+
+
+def test_latent_heat_against_coolprop():
+    T = np.linspace(1.0, 60.0, 25)
+    expected = (PropsSI("H", "T", T + 273.15, "Q", 1, "Water")
+                - PropsSI("H", "T", T + 273.15, "Q", 0, "Water"))
+    np.testing.assert_allclose(latent_heat_vaporisation(T), expected, rtol=2e-3)
