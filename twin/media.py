@@ -1,4 +1,5 @@
-"""Coolant properties: water, PG25 and PG30 as fast, vectorised functions of T (degC).
+"""Coolant properties: water, PG25 and PG30 as fast, vectorised functions of T (degC);
+also dry air and the latent heat of water.
 
 Each property is tabulated once per fluid (lazily, on first use) from CoolProp
 on a 0.05 K grid over the fluid's range and then linearly interpolated, so no
@@ -9,6 +10,8 @@ References:
 - CoolProp (Bell et al., Ind. Eng. Chem. Res. 53 (2014) 2498): water by the
   IAPWS-95 Helmholtz equation of state; propylene glycol-water by the
   incompressible ``INCOMP::MPG[x]`` fits (x = mass fraction), Melinder (2010).
+- Dry air: cp = 1.006 kJ/(kg K) and ideal gas with R = 287.055 J/(kg K),
+  ASHRAE Handbook-Fundamentals (2017), ch. 1.
 - Latent heat of vaporisation of water from the ASHRAE Handbook-Fundamentals
   (2017), ch. 1: h_g = 2501 + 1.86 t and h_f = 4.186 t (kJ/kg, t in degC).
 - Water is evaluated at 2 bar absolute (the CoolProp values tabulated in the
@@ -29,6 +32,11 @@ from twin.errors import InputError
 P_TABLE = 2.0e5
 #: Grid spacing of the property tables (K).
 DT_TABLE = 0.05
+
+#: Specific heat capacity of dry air (J/(kg K)).
+CP_AIR = 1006.0
+#: Gas constant of dry air (J/(kg K)).
+R_AIR = 287.055
 
 _KEYS = {"density": "D", "cp": "C", "viscosity": "V", "conductivity": "L"}
 
@@ -99,3 +107,8 @@ def coolant(name: str, file: str = "<input>", field: str = "coolant") -> Coolant
 def latent_heat_vaporisation(T):
     """Latent heat of vaporisation of water (J/kg) at ``T`` (degC), 0-60 degC within 0.2 %."""
     return 2.501e6 - (4186.0 - 1860.0) * np.asarray(T, dtype=float)
+
+
+def air_density(T, p=101325.0):
+    """Density of dry air (kg/m3) at ``T`` (degC) and pressure ``p`` (Pa), ideal gas."""
+    return np.asarray(p, dtype=float) / (R_AIR * (np.asarray(T, dtype=float) + 273.15))

@@ -7,7 +7,7 @@ import pytest
 from CoolProp.CoolProp import PropsSI
 
 from twin.errors import InputError
-from twin.media import P_TABLE, coolant, latent_heat_vaporisation
+from twin.media import CP_AIR, P_TABLE, air_density, coolant, latent_heat_vaporisation
 
 NAMES = {"Water": "water", "INCOMP::MPG[0.25]": "pg25", "INCOMP::MPG[0.30]": "pg30"}
 
@@ -56,3 +56,9 @@ def test_latent_heat_against_coolprop():
     expected = (PropsSI("H", "T", T + 273.15, "Q", 1, "Water")
                 - PropsSI("H", "T", T + 273.15, "Q", 0, "Water"))
     np.testing.assert_allclose(latent_heat_vaporisation(T), expected, rtol=2e-3)
+
+
+def test_dry_air_against_coolprop():
+    T = np.array([0.0, 20.0, 35.0, 50.0])
+    np.testing.assert_allclose(air_density(T), PropsSI("D", "T", T + 273.15, "P", 101325.0, "Air"), rtol=1e-3)
+    np.testing.assert_allclose(CP_AIR, PropsSI("C", "T", T + 273.15, "P", 101325.0, "Air"), rtol=2e-3)
