@@ -2,7 +2,8 @@
 power, and the operating point against a quadratic system curve.
 
 At speed ratio r = N/N_nominal the pressure rise is r^2 * dp_0(V_flow/r) with
-dp_0(V) = a0 + a1*V + a2*V^2, i.e. a0*r^2 + a1*r*V + a2*V^2.  Hydraulic
+dp_0(V) = a0 + a1*V + a2*V^2, i.e. a0*r^2 + a1*r*V + a2*V^2 (written a2*V*|V|
+so that reverse flow through the pump meets a rising resistance).  Hydraulic
 efficiency is a parabola through zero flow peaking at the best-efficiency
 point, eta = eta_best * x*(2 - x), x = V_flow/(r*V_flow_best), so similar
 operating points keep their efficiency; electrical power is
@@ -48,7 +49,7 @@ def pump_pressure_rise(pump: Pump, V_flow, speed=1.0):
     """Pressure rise (Pa) at volume flow V_flow (m3/s) and speed ratio ``speed`` (-)."""
     a0, a1, a2 = pump.dp_curve
     V_flow, speed = np.asarray(V_flow, dtype=float), np.asarray(speed, dtype=float)
-    return a0 * speed**2 + a1 * speed * V_flow + a2 * V_flow**2
+    return a0 * speed**2 + a1 * speed * V_flow + a2 * V_flow * np.abs(V_flow)
 
 
 def pump_efficiency(pump: Pump, V_flow, speed=1.0):
