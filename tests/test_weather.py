@@ -91,8 +91,8 @@ def test_read_epw_reproduces_reference_statistics(real_years, epw_statistics, na
     assert T_db.max() == pytest.approx(ref["DB_max_C"], abs=1e-9)
     assert percentile_04(T_db) == pytest.approx(ref["DB_0p4pct_exceed_C"], abs=1e-9)
     assert (T_db > 35).sum() == ref["hours_DB_above_35C"]
-    # The reference wet bulbs come from the dew point; the brief's (and here) from the
-    # integer-percent relative humidity, which moves single hours by up to ~0.2 K.
+    # The reference wet bulbs come from the dew point; read_epw's from the integer-percent
+    # relative humidity, which moves single hours by up to ~0.2 K.
     assert T_wb.mean() == pytest.approx(ref["WB_mean_C"], abs=0.05)
     assert T_wb.max() == pytest.approx(ref["WB_max_C"], abs=0.1)
     assert percentile_04(T_wb) == pytest.approx(ref["WB_0p4pct_exceed_C"], abs=0.05)
@@ -102,14 +102,16 @@ def test_read_epw_reproduces_reference_statistics(real_years, epw_statistics, na
 def test_read_epw_layout(real_years, design_reference):
     name = STATIONS["memphis"]
     ds, station = real_years[name], design_reference[name]
-    assert ds.time.values[0] == np.datetime64("2025-01-01T00:00") and ds.time.values[-1] == np.datetime64("2025-12-31T23:00")
+    assert ds.time.values[0] == np.datetime64("2025-01-01T00:00")
+    assert ds.time.values[-1] == np.datetime64("2025-12-31T23:00")
     # First data row of the file (hour 1 of 1 January): 9.4 degC dry bulb, 100 % RH, 99400 Pa.
-    assert ds.T_dry_bulb.values[0] == 9.4 and ds.relative_humidity.values[0] == 1.0 and ds.p_atmosphere.values[0] == 99400
+    assert ds.T_dry_bulb.values[0] == 9.4 and ds.relative_humidity.values[0] == 1.0
+    assert ds.p_atmosphere.values[0] == 99400
     assert ds.attrs["latitude"] == station["lat"] and ds.attrs["longitude"] == station["lon"]
     assert ds.attrs["elevation"] == station["elevation_m"] and ds.attrs["time_zone"] == station["tz"]
     assert ds.attrs["source"] == name and "Memphis" in ds.attrs["location"]
-    for name, (units, _) in weather.VARIABLES.items():
-        assert ds[name].attrs["units"] == units and ds[name].attrs["long_name"]
+    for variable, (units, _) in weather.VARIABLES.items():
+        assert ds[variable].attrs["units"] == units and ds[variable].attrs["long_name"]
 
 
 def epw_text(ds) -> str:
@@ -145,9 +147,9 @@ def test_read_epw_round_trip(good_epw):
 @pytest.mark.parametrize("edit, where", [
     (lambda lines: lines[1:], "line 1"),                                            # header missing
     (lambda lines: lines[:-1], "data rows"),                                        # 8,759 rows
-    (lambda lines: lines[:100] + [lines[100].replace(",?9,", ",?9,abc,", 1)] + lines[101:], "line 101"),
-    (lambda lines: lines[:8] + [lines[8].replace(",?9,", ",?9,99.9,99.9,999,", 1)] + lines[9:], "line 9"),
-    (lambda lines: lines[:50] + [",".join(lines[50].split(",")[:10])] + lines[51:], "line 51"),
+    (lambda lines: lines[:100] + [lines[100].replace(",?9,", ",?9,abc,", 1)] + lines[101:], "line 101 field 7 (dry bulb"),
+    (lambda lines: lines[:8] + [lines[8].replace(",?9,", ",?9,99.9,99.9,999,", 1)] + lines[9:], "line 9 field 7 (dry bulb"),
+    (lambda lines: lines[:50] + [",".join(lines[50].split(",")[:10])] + lines[51:], "line 51: found 10 fields"),
     (lambda lines: lines[:8] + [lines[9], lines[8]] + lines[10:], "line 9 (month, day, hour)"),
 ])
 def test_read_epw_rejects_malformed_files(good_epw, tmp_path, edit, where):
@@ -170,10 +172,11 @@ def test_read_epw_rejects_a_leap_year_and_missing_files(good_epw, tmp_path):
 
 @pytest.mark.parametrize("location", sorted(STATIONS))
 def test_typical_year_matches_the_tmy3_file(real_years, location):
-    """Tolerances: annual means 0.5 K, monthly means 1 K, 0.4 % hourly values 1 K (the brief's).
-    Hour counts are tail statistics: in the real files, moving every hour by 0.3 K changes
-    the hours above 35 degC by 20-30 %, so they are held to +-25 %; the hours with a wet bulb
-    below 18 degC to +-10 % (the synthetic dew point lacks the hour-to-hour scatter of fronts)."""
+    """Tolerances: annual means 0.5 K, monthly means 1 K, 0.4 % hourly values 1 K.
+    Hour counts are tail statistics. Many readings in the files are exactly 95 degF = 35.0 degC,
+    so warming every hour by 0.3 K raises the hours above 35 degC by 47 % (Austin) and 75 %
+    (Memphis) (see the next test): they are held to +-25 %. The hours with a wet bulb below
+    18 degC are held to +-10 % (the synthetic dew point lacks the hour-to-hour scatter of fronts)."""
     real, synthetic = real_years[STATIONS[location]], typical_year(location)
     for name in ("T_dry_bulb", "T_wet_bulb"):
         a, b = real[name].values, synthetic[name].values
@@ -188,10 +191,10 @@ def test_typical_year_matches_the_tmy3_file(real_years, location):
 
 
 def test_hours_above_35_are_sensitive_to_a_small_shift(real_years):
-    """Backs the +-25 % band above: a 0.3 K shift moves the count by more than that band's half."""
+    """Backs the +-25 % band above: warming by 0.3 K raises the count by more than 40 %."""
     for name in STATIONS.values():
         T = real_years[name].T_dry_bulb.values
-        assert abs((T + 0.3 > 35).sum() / (T > 35).sum() - 1.0) > 0.12
+        assert (T + 0.3 > 35).sum() > 1.4 * (T > 35).sum()
 
 
 def test_typical_year_structure_and_physics():
@@ -329,7 +332,8 @@ def test_load_weather_wraps_at_year_end_and_folds_leap_days():
     year = typical_year("memphis")
     ds = load_weather("Memphis", start="2030-12-31 23:00", duration=7200, step=1800)
     first, last = year.T_dry_bulb.values[0], year.T_dry_bulb.values[-1]
-    np.testing.assert_allclose(ds.T_dry_bulb.values, [last, (last + first) / 2, first, year.T_dry_bulb.values[:2].mean()])
+    second = year.T_dry_bulb.values[1]
+    np.testing.assert_allclose(ds.T_dry_bulb.values, [last, (last + first) / 2, first, (first + second) / 2])
     leap = load_weather("memphis", start="2024-02-29", duration=2 * 86400, step=3600)
     np.testing.assert_allclose(leap.T_dry_bulb.values[:24], year.sel(time="2025-02-28").T_dry_bulb.values)
     np.testing.assert_allclose(leap.T_dry_bulb.values[24:], year.sel(time="2025-03-01").T_dry_bulb.values)
@@ -356,10 +360,10 @@ def test_load_weather_design_and_heat_wave_specs(design_reference):
 
 
 @pytest.mark.parametrize("spec, kwargs, field", [
-    ("phoenix", {}, "weather"),
+    ("phoenix", {}, "spec"),
     ("design:austin:cooling_9", {}, "condition"),
     ("design:paris:cooling_0.4", {}, "location"),
-    ("heatwave:austin:x", {}, "weather"),
+    ("heatwave:austin:x", {}, "spec"),
     ("austin", {"duration": 0}, "duration"),
     ("austin", {"step": -1}, "step"),
     ("austin", {"start": "not a time"}, "start"),

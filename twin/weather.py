@@ -150,7 +150,8 @@ def clear_sky_ghi(time, latitude, longitude, time_zone):
                    + 0.000907 * np.sin(2 * B) - 0.002697 * np.cos(3 * B) + 0.00148 * np.sin(3 * B))
     equation_of_time = 229.18 * (0.000075 + 0.001868 * np.cos(B) - 0.032077 * np.sin(B)
                                  - 0.014615 * np.cos(2 * B) - 0.040849 * np.sin(2 * B))
-    solar_time = t.hour.to_numpy() + t.minute.to_numpy() / 60.0 + (4.0 * (longitude - 15.0 * time_zone) + equation_of_time) / 60.0
+    clock = t.hour.to_numpy() + t.minute.to_numpy() / 60.0
+    solar_time = clock + (4.0 * (longitude - 15.0 * time_zone) + equation_of_time) / 60.0
     phi, hour_angle = np.radians(latitude), np.radians(15.0 * (solar_time - 12.0))
     cos_z = np.sin(phi) * np.sin(declination) + np.cos(phi) * np.cos(declination) * np.cos(hour_angle)
     return np.where(cos_z > 0.0, 1098.0 * cos_z * np.exp(-0.057 / np.maximum(cos_z, 1e-6)), 0.0)
@@ -209,7 +210,8 @@ def _read_epw_text(path: Path) -> tuple[list[str], dict[str, np.ndarray]]:
     n_fields = max(position for position, _ in _EPW_FIELDS.values()) + 1
     short = next((i for i, row in enumerate(rows) if len(row) < n_fields), None)
     if short is not None:
-        raise InputError.one(name, f"line {short + 9}", f"{len(rows[short])} fields", f"at least {n_fields} comma-separated fields")
+        raise InputError.one(name, f"line {short + 9}", f"{len(rows[short])} fields",
+                             f"at least {n_fields} comma-separated fields")
     columns = {}
     for field, (position, (low, high)) in _EPW_FIELDS.items():
         raw = [row[position] for row in rows]
@@ -252,7 +254,8 @@ def read_epw(path, year: int = 2025) -> xr.Dataset:
     time = _year_index(year)
     header, c = _read_epw_text(path)
     arrays = _complete(c["dry bulb temperature"], c["dew point temperature"], c["atmospheric station pressure"],
-                       c["wind speed"], c["global horizontal radiation"], np.minimum(c["relative humidity"] / 100.0, 1.0))
+                       c["wind speed"], c["global horizontal radiation"],
+                       relative_humidity=np.minimum(c["relative humidity"] / 100.0, 1.0))
     return _to_dataset(arrays, time, _location_attrs(header, str(path)))
 
 
@@ -355,16 +358,18 @@ def _synthesise(stats: dict, station: dict, seed: int) -> dict[str, np.ndarray]:
     # Shift each month's minima so the month's mean dry bulb is the measured one (the mean
     # diurnal shape alone misses it by up to ~0.4 K); the maxima keep their distribution.
     fraction = np.array(stats["T_dry_bulb_diurnal"])
-    error = np.array([m["T_dry_bulb_mean"] for m in stats["months"]]) - monthly(_dry_bulb_hours(T_max, T_min, fraction).ravel())
+    target = np.array([m["T_dry_bulb_mean"] for m in stats["months"]])
+    error = target - monthly(_dry_bulb_hours(T_max, T_min, fraction).ravel())
     T_dry_bulb = _dry_bulb_hours(T_max, T_min + (error / fraction.mean())[month - 1], fraction).ravel()
     T_dew_free = through_days(daily["T_dew_point_mean"]) + np.tile(stats["T_dew_point_diurnal"], 365)
     # The dry bulb caps the dew point; raise each month's dew points until its mean is the measured one.
-    target, shift = np.array([m["T_dew_point_mean"] for m in stats["months"]]), np.zeros(12)
+    dew_target, shift = np.array([m["T_dew_point_mean"] for m in stats["months"]]), np.zeros(12)
     for _ in range(4):
         T_dew_point = np.minimum(T_dew_free + shift[hour_month - 1], T_dry_bulb)
-        shift += target - monthly(T_dew_point)
+        shift += dew_target - monthly(T_dew_point)
     wind = np.maximum(through_days(daily["wind_speed_mean"]) * np.tile(stats["wind_speed_diurnal"], 365), 0.0)
-    ghi = np.repeat(daily["clearness"], 24) * clear_sky_ghi(time, station["latitude"], station["longitude"], station["time_zone"])
+    clear = clear_sky_ghi(time, station["latitude"], station["longitude"], station["time_zone"])
+    ghi = np.repeat(daily["clearness"], 24) * clear
     return _complete(T_dry_bulb, T_dew_point, standard_pressure(station["elevation"]), wind, ghi)
 
 
@@ -565,7 +570,7 @@ def _times(start: pd.Timestamp, offsets: np.ndarray) -> pd.DatetimeIndex:
 
 
 def _sample(hours: dict, time, x: np.ndarray, period: float | None, attrs: dict) -> xr.Dataset:
-    """Hourly arrays interpolated linearly at hour positions ``x`` (cyclic with ``period`` hours, else held at the ends)."""
+    """Hourly arrays linearly interpolated at hour positions ``x``, cyclic over ``period`` hours or held at the ends."""
     index = np.arange(hours["T_dry_bulb"].size)
     return _to_dataset({name: np.interp(x, index, hours[name], period=period) for name in VARIABLES}, time, attrs)
 
@@ -616,7 +621,7 @@ def load_weather(spec, *, start, duration: float, step: float = 3600) -> xr.Data
         days = int(np.ceil(round((since_midnight[0] + duration / 3600.0) / 24.0, 9)))
         hours, attrs = _heat_wave_hours(parts[1], days, midnight, int(parts[2]) if len(parts) == 3 else None)
         return _sample(hours, time, since_midnight, None, attrs)
-    raise InputError.one("weather", "weather", repr(spec),
+    raise InputError.one("weather", "spec", repr(spec),
                          f"a built-in location ({', '.join(STATIONS)}), an existing EPW file, "
                          "'design:<location>:<condition>' or 'heatwave:<location>[:<return period years>]'")
 
