@@ -189,6 +189,8 @@ def air_cooled_chiller_operation(unit: AirCooledChiller, m_flow, cp, T_return, T
 
 
 class Staging(NamedTuple):
+    """Chillers to run for a load."""
+
     n_on: np.ndarray  #: chillers running
     n_required: np.ndarray  #: chillers needed to carry the load at PLR_max
     redundancy_met: np.ndarray  #: True where n_required + n_redundant <= n_installed
