@@ -1,0 +1,421 @@
+"""Co-simulation of a site's racks and cooling plant: ``twin.simulate(site, ...)``.
+
+Two time scales.  Racks (die, cold plate and rack coolant of every rack, or of
+one representative rack per group) advance at the IT step (1 s by default)
+with exact zero-order-hold discretisation (:mod:`twin.thermal.rack_array`),
+under IT power that changes every IT step.  The plant advances at the plant
+step (10 s by default), with the TCS supply temperature of each CDU bank held
+over it.  Within a plant step, in order:
+
+1. facility-water valves and pumps act on last step's measurements (PI);
+2. the supply and return mains deliver water that entered them earlier
+   (plug-flow transport delays, :mod:`twin.thermal.pipe`);
+3. each CDU bank exchanges heat between its TCS return header and the facility
+   supply (ε-NTU, :mod:`twin.thermal.cdu`);
+4. the racks advance over the plant step at that TCS supply temperature;
+5. CDU, rear-door and CRAH heat, and pump and fan heat, warm the facility return;
+6. the plant (:mod:`twin.thermal.plant`) cools the water leaving the return main.
+
+Every heat flow is computed once and booked once, so the cooling-water system
+(racks, TCS headers, facility mains) conserves energy to round-off: the
+Dataset reports the residual (``ds.twin.energy_residual()``).  The TCS return
+header holds one plant step of flow (the TCS piping's transit time, ~10-20 s
+for in-row CDUs).
+
+``steady_state`` solves the same equations with every storage term zero, the
+controllers at their set-points; it is the check on the long-run state of a
+simulation, and the fast path (``mode="quasi_steady"``) for a year of plant
+operation at minute steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from twin.errors import InputError
+from twin.results import make_dataset, variable
+from twin.site import Site, load_site
+from twin.thermal import cdu
+from twin.thermal.accelerator import AcceleratorThermal
+from twin.thermal.network import (
+    AIR_FAN_FRACTION,
+    CP_FACILITY,
+    RHO_FACILITY,
+    FacilityLoops,
+    RackGroups,
+    assemble,
+    facility_pump_power,
+)
+from twin.thermal.pipe import Pipe, pipe_initial_state, plug_flow_step
+from twin.thermal.plant import operate
+from twin.thermal.rack_array import RackArray, RackType, rack_steady_state
+from twin.weather import load_weather
+from twin.workload import ConstantProfile
+
+#: H200 fit to the measured trace (twin.thermal.accelerator.H200_TRACE): die capacity per W of TDP
+#: (J/K/W) and the split of die-to-coolant resistance, used to scale catalogue accelerators.
+C_DIE_PER_W = 9.925 / 700.0
+C_PLATE_PER_W = 500.0 / 1200.0
+DIE_PLATE_SHARE = 0.6
+#: Rack coolant and manifold heat capacity per W of rack peak (J/K/W): ~1.8e5 J/K for a 132 kW NVL72.
+C_COOLANT_PER_W = 1.8e5 / 132e3
+
+
+@dataclass(frozen=True)
+class Model:
+    """A site assembled for simulation."""
+
+    site: Site
+    groups: RackGroups
+    loops: FacilityLoops
+    rack_types: tuple[RackType | None, ...]  #: per group; None for rear-door (air) racks
+    C_coils: np.ndarray  #: per loop: capacity flow through rear-door and CRAH coils (W/K)
+
+
+def rack_type(model, C_flow: float) -> RackType:
+    """Rack thermal parameters of a catalogue rack with TCS capacity flow ``C_flow`` (W/K) per rack.
+
+    Die and plate capacities scale with the accelerator's TDP from the H200 fit
+    and the B200 cold-plate estimate; the catalogue's die-to-coolant resistance
+    is split 60/40 between die-to-plate and plate-to-coolant (estimates, see
+    twin.thermal.accelerator).
+    """
+    P = model.P_accelerator
+    accelerator = AcceleratorThermal(
+        C_die=C_DIE_PER_W * P, C_plate=C_PLATE_PER_W * P,
+        R_die_plate=DIE_PLATE_SHARE * model.R_die_coolant,
+        R_plate_coolant=(1 - DIE_PLATE_SHARE) * model.R_die_coolant,
+        T_throttle=model.T_throttle, T_shutdown=model.T_shutdown)
+    return RackType(name=model.name, n_accelerators=model.accelerator_count, accelerator=accelerator,
+                    accelerator_power_fraction=model.accelerator_count * P / model.P_peak,
+                    liquid_fraction=model.liquid_fraction, C_flow=C_flow,
+                    C_coolant=C_COOLANT_PER_W * model.P_peak, P_nominal=model.P_peak)
+
+
+def build(site: Site, *, out_of_service: dict[str, float] | None = None) -> Model:
+    """Assemble ``site`` into arrays and rack types."""
+    groups, loops = assemble(site, out_of_service=out_of_service)
+    types = []
+    for i, g in enumerate(site.rack_groups):
+        liquid = groups.C_tcs[i] > 0
+        types.append(rack_type(g.model, groups.C_tcs[i] / groups.n_racks[i]) if liquid else None)
+    air_heat = (1 - groups.liquid_fraction) * groups.P_peak * groups.n_racks
+    C_coils = np.array([air_heat[groups.loop == i].sum() / site.facility_loops[i].delta_T_nominal
+                        for i in range(len(loops.names))])
+    return Model(site, groups, loops, tuple(types), np.maximum(C_coils, 1.0))
+
+
+def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, iterations: int = 30) -> dict[str, np.ndarray]:
+    """Steady operation at IT power ``P_it`` (W per group, shape (..., G)) and weather (shape (...)).
+
+    Controllers at their set-points where they can reach them; vectorised over
+    the leading axes (time).  Returns arrays of the same names as the
+    simulation's variables.
+    """
+    g, lp = model.groups, model.loops
+    P_it = np.asarray(P_it, dtype=float)
+    T_db = np.asarray(T_dry_bulb, dtype=float)[..., None]
+    T_wb = np.asarray(T_wet_bulb, dtype=float)[..., None]
+    liquid = g.liquid
+    Q_liquid = np.where(liquid, g.liquid_fraction * P_it, 0.0) + g.P_tcs_pumps
+    Q_air = np.where(liquid, (1 - g.liquid_fraction) * P_it, P_it)
+    P_air_fans = AIR_FAN_FRACTION * Q_air
+    L = len(lp.names)
+    members = np.eye(L)[g.loop]  # (G, L)
+    T_supply = np.broadcast_to(lp.T_set, T_db.shape[:-1] + (L,)).copy()
+    C_tcs = np.where(liquid, g.C_tcs, 1.0)
+    for _ in range(iterations):
+        T_fws = T_supply[..., g.loop]
+        T_set_tcs = T_fws * 0 + lp.T_set[g.loop] + g.approach
+        # the TCS return settles where the bank passes the racks' liquid heat
+        T_return_tcs = np.maximum(T_set_tcs, T_fws) + Q_liquid / C_tcs
+        u = cdu.valve_for_setpoint(T_return_tcs, T_fws, C_tcs, g.C_fws_max, g.UA_cdu, T_set_tcs)
+        for _ in range(3):  # with the valve open the supply floats above set-point
+            Q, T_tcs_supply, _ = cdu.exchange(T_return_tcs, T_fws, C_tcs, g.C_fws_max, g.UA_cdu, u)
+            T_return_tcs = T_return_tcs + (Q_liquid - Q) / C_tcs
+        C_fws = np.where(liquid, u * g.C_fws_max, 0.0)
+        C_loop = C_fws @ members + model.C_coils
+        Q_loop = (np.where(liquid, Q_liquid, 0.0) + Q_air + P_air_fans) @ members
+        P_pumps = facility_pump_power(lp, C_loop)
+        T_return = T_supply + (Q_loop + P_pumps) / C_loop
+        plant = [operate(lp.plants[i], T_return[..., i], C_loop[..., i], lp.T_set[i], T_db[..., 0], T_wb[..., 0])
+                 for i in range(L)]
+        T_new = np.stack([p.T_supply for p in plant], axis=-1)
+        T_supply = np.maximum(T_new, lp.T_set)
+    T_tcs_supply = np.where(liquid, T_tcs_supply, np.nan)
+    T_die = np.full(P_it.shape, np.nan)
+    for i, rt in enumerate(model.rack_types):
+        if rt is not None:
+            T_die[..., i] = rack_steady_state(rt, P_it[..., i] / g.n_racks[i], T_tcs_supply[..., i])[0]
+    stack = lambda name: np.stack([getattr(p, name) for p in plant], axis=-1)  # noqa: E731
+    return dict(
+        T_fws_supply=T_supply, T_fws_return=T_return, C_fws=C_loop, P_fws_pumps=P_pumps,
+        T_tcs_supply=T_tcs_supply, T_tcs_return=np.where(liquid, T_return_tcs, np.nan), T_die_max=T_die,
+        valve=np.where(liquid, u, np.nan), P_compressors=stack("P_compressors"), P_plant_fans=stack("P_fans"),
+        P_condenser_pumps=stack("P_condenser_pumps"), Q_flow_removed=stack("Q_flow_removed"),
+        Q_flow_to_atmosphere=stack("Q_flow_rejected"), m_flow_water_use=stack("m_flow_water_use"),
+        P_tcs_pumps=np.broadcast_to(g.P_tcs_pumps, P_it.shape), P_air_fans=P_air_fans)
+
+
+class _Main:
+    """A facility main: plug-flow transport delay (no wall capacity), exact energy bookkeeping."""
+
+    def __init__(self, volume: float, T: float):
+        self.volume = volume
+        self.state = pipe_initial_state(Pipe(volume), T)
+
+    def outflow(self, V_in: float) -> float:
+        """Mean temperature leaving while ``V_in`` (m3) enters; needs V_in <= volume."""
+        return plug_flow_step(self.state, self.volume, 0.0, V_in)[2]
+
+    def push(self, T_in: float, V_in: float) -> None:
+        W, G, _ = plug_flow_step(self.state, self.volume, T_in, V_in)
+        self.state = type(self.state)(W, G, self.state.T_wall)
+
+    def stored(self) -> float:
+        """Heat of the water in the main relative to 0 degC (J)."""
+        W, G = self.state.W, self.state.G
+        return RHO_FACILITY * CP_FACILITY * float(G[-1] - np.interp(W[-1] - self.volume, W, G))
+
+
+def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 3600.0, weather=None,
+             workload=None, plant_step: float = 10.0, it_step: float = 1.0, resolution: str = "group",
+             mode: str = "dynamic", out_of_service: dict[str, float] | None = None, seed: int = 0,
+             progress=None) -> xr.Dataset:
+    """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
+
+    weather: a spec for :func:`twin.weather.load_weather` (default: the site's own);
+    workload: a profile from :mod:`twin.workload` (default: constant 80 % of peak);
+    resolution: "group" (one representative rack per rack group) or "rack" (every rack);
+    mode: "dynamic" (co-simulation) or "quasi_steady" (plant steady state every plant step,
+    for long runs); out_of_service: plant name -> fraction of its units failed;
+    progress: a callable ``progress(done, total)`` called after each plant step.
+    """
+    site = load_site(site) if isinstance(site, str) else site
+    _check_options(duration, plant_step, it_step, resolution, mode)
+    model = build(site, out_of_service=out_of_service)
+    workload = workload or ConstantProfile(0.8)
+    n_steps = int(round(duration / plant_step))
+    wx = load_weather(weather or site.location.weather, start=start, duration=n_steps * plant_step, step=plant_step)
+    if mode == "quasi_steady":
+        return _quasi_steady(model, wx, workload, plant_step, start)
+    return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, start)
+
+
+def _check_options(duration, plant_step, it_step, resolution, mode):
+    checks = [
+        (duration > 0, "duration", duration, "a positive number of seconds"),
+        (plant_step > 0, "plant_step", plant_step, "a positive number of seconds"),
+        (it_step > 0 and abs(plant_step / it_step - round(plant_step / it_step)) < 1e-9, "it_step", it_step,
+         f"a positive divisor of plant_step ({plant_step:g} s)"),
+        (resolution in ("group", "rack"), "resolution", resolution, "'group' or 'rack'"),
+        (mode in ("dynamic", "quasi_steady"), "mode", mode, "'dynamic' or 'quasi_steady'"),
+        (duration >= plant_step, "duration", duration, f"at least one plant step ({plant_step:g} s)"),
+    ]
+    problems = [InputError.one("simulate", field, repr(found), expected).problems[0]
+                for ok, field, found, expected in checks if not ok]
+    if problems:
+        raise InputError(problems)
+
+
+def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, start) -> xr.Dataset:
+    g = model.groups
+    t = np.arange(wx.sizes["time"]) * plant_step
+    fraction = workload.site_fraction(t + 0.5 * plant_step)
+    P_it = fraction[:, None] * g.P_peak * g.n_racks
+    state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values)
+    zero = np.zeros(len(t))
+    return _dataset(model, wx, plant_step, P_it, state, T_die_mean=state["T_die_max"],
+                    n_throttled=np.zeros(P_it.shape), E_stored=zero, mode="quasi_steady")
+
+
+def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, start) -> xr.Dataset:
+    site, g, lp = model.site, model.groups, model.loops
+    n_steps, K = wx.sizes["time"], int(round(plant_step / it_step))
+    rng = np.random.default_rng(seed)
+    liquid = np.flatnonzero(g.liquid)
+    air = np.flatnonzero(~g.liquid)
+    G, L = len(g.names), len(lp.names)
+    T_db, T_wb = wx["T_dry_bulb"].values, wx["T_wet_bulb"].values
+
+    # racks: every rack, or one representative rack per group whose heat counts n_racks times
+    if resolution == "rack":
+        counts = g.n_racks[liquid].astype(int)
+        rack_group = np.repeat(np.arange(liquid.size), counts)
+        weight = np.ones(liquid.size)
+    else:
+        rack_group = np.arange(liquid.size)
+        weight = g.n_racks[liquid]
+    types = [model.rack_types[i] for i in liquid]
+    racks = RackArray(types, np.arange(len(types))[rack_group] if len(types) else rack_group, rack_group,
+                      T_initial=lp.T_set[0], n_groups=liquid.size)
+    P_peak_rack = g.P_peak[liquid][rack_group]
+
+    def power(t0, k, dt):
+        if resolution == "rack":
+            return workload.block(t0, k, dt, rack_group.size, rng) * P_peak_rack
+        return workload.site_fraction(t0 + dt * (np.arange(k) + 0.5))[:, None] * P_peak_rack
+
+    # start from the steady state at the first step's load and weather
+    f0 = float(np.mean(workload.site_fraction(np.arange(K) * it_step + 0.5 * it_step)))
+    init = steady_state(model, f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0])
+    racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
+    T_header = np.nan_to_num(init["T_tcs_return"][liquid])
+    valve = np.nan_to_num(init["valve"][liquid], nan=1.0)
+    error_prev = np.zeros(liquid.size)
+    volume = lp.M_main / (RHO_FACILITY * CP_FACILITY)
+    V_max = (g.C_fws_max @ np.eye(L)[g.loop] + model.C_coils) / (RHO_FACILITY * CP_FACILITY) * plant_step
+    if np.any(V_max > volume):
+        i = int(np.argmax(V_max / volume))
+        raise InputError.one(site.file, f"facility_loops[{i}].pipe_length",
+                             f"a transport delay shorter than the plant step ({plant_step:g} s)",
+                             "a longer main, or a shorter plant_step")
+    supply = [_Main(volume[i], init["T_fws_supply"][i]) for i in range(L)]
+    ret = [_Main(volume[i], init["T_fws_return"][i]) for i in range(L)]
+    C_tcs = g.C_tcs[liquid]
+    T_set_tcs = lp.T_set[g.loop[liquid]] + g.approach[liquid]
+    members = np.eye(L)[g.loop]
+
+    def stored() -> float:
+        racks_heat = np.bincount(rack_group, racks.stored_energy(), minlength=liquid.size) * weight
+        return float(racks_heat.sum() + (C_tcs * plant_step * T_header).sum()
+                     + sum(m.stored() for m in supply + ret))
+
+    E0 = stored()
+    out = {name: np.zeros((n_steps, G)) for name in ("P_it", "T_die_max", "T_die_mean", "T_tcs_supply",
+                                                     "T_tcs_return", "valve", "n_throttled")}
+    out.update({name: np.zeros((n_steps, L)) for name in (
+        "T_fws_supply", "T_fws_return", "C_fws", "P_fws_pumps", "P_compressors", "P_plant_fans",
+        "P_condenser_pumps", "Q_flow_removed", "Q_flow_to_atmosphere", "m_flow_water_use")})
+    out["E_stored"] = np.zeros(n_steps)
+    out["P_tcs_pumps"] = np.broadcast_to(g.P_tcs_pumps, (n_steps, G))
+    out["P_air_fans"] = np.zeros((n_steps, G))
+    for k in range(n_steps):
+        C_fws = valve * g.C_fws_max[liquid]
+        C_loop = np.bincount(g.loop[liquid], C_fws, minlength=L) + model.C_coils
+        V = C_loop / (RHO_FACILITY * CP_FACILITY) * plant_step
+        T_fws = np.array([supply[i].outflow(V[i]) for i in range(L)])
+        T_plant_in = np.array([ret[i].outflow(V[i]) for i in range(L)])
+
+        Q_cdu, T_tcs_supply, _ = cdu.exchange(T_header, T_fws[g.loop[liquid]], C_tcs, g.C_fws_max[liquid],
+                                              g.UA_cdu[liquid], valve)
+        report = racks.advance(power, T_tcs_supply, K, it_step)
+        Q_liquid = report.Q_flow_liquid * weight
+        P_liquid_racks = report.P * weight
+        T_header = T_tcs_supply + (Q_liquid + g.P_tcs_pumps[liquid]) / C_tcs
+
+        P_air_racks = workload.site_fraction(k * plant_step + it_step * (np.arange(K) + 0.5)).mean() \
+            * g.P_peak[air] * g.n_racks[air]
+        Q_air = np.zeros(G)
+        Q_air[liquid] = report.Q_flow_air * weight
+        Q_air[air] = P_air_racks
+        P_air_fans = AIR_FAN_FRACTION * Q_air
+        P_pumps = facility_pump_power(lp, C_loop)
+        heat_in = np.bincount(g.loop[liquid], Q_cdu, minlength=L) + (Q_air + P_air_fans) @ members + P_pumps
+        T_fws_return = T_fws + heat_in / C_loop
+        plant = [operate(lp.plants[i], T_plant_in[i], C_loop[i], lp.T_set[i], T_db[k], T_wb[k]) for i in range(L)]
+        for i in range(L):
+            ret[i].push(T_fws_return[i], V[i])
+            supply[i].push(float(plant[i].T_supply), V[i])
+
+        error = T_tcs_supply - T_set_tcs
+        valve = cdu.pi_update(cdu.ValvePI(), valve, error, error_prev, plant_step)
+        error_prev = error
+
+        P_group = np.zeros(G)
+        P_group[liquid] = P_liquid_racks
+        P_group[air] = P_air_racks
+        out["P_it"][k] = P_group
+        out["T_die_max"][k, liquid] = report.T_die_max
+        out["T_die_mean"][k, liquid] = report.T_die_mean
+        out["T_tcs_supply"][k, liquid] = T_tcs_supply
+        out["T_tcs_return"][k, liquid] = T_header
+        out["valve"][k, liquid] = C_fws / g.C_fws_max[liquid]
+        out["n_throttled"][k, liquid] = report.n_throttled * (weight if resolution == "group" else 1)
+        out["P_air_fans"][k] = P_air_fans
+        out["T_fws_supply"][k], out["T_fws_return"][k], out["C_fws"][k] = T_fws, T_fws_return, C_loop
+        out["P_fws_pumps"][k] = P_pumps
+        for name, attr in (("P_compressors", "P_compressors"), ("P_plant_fans", "P_fans"),
+                           ("P_condenser_pumps", "P_condenser_pumps"), ("Q_flow_to_atmosphere", "Q_flow_rejected"),
+                           ("m_flow_water_use", "m_flow_water_use")):
+            out[name][k] = [float(p._asdict()[attr]) for p in plant]
+        out["Q_flow_removed"][k] = C_loop * (T_plant_in - np.array([float(p.T_supply) for p in plant]))
+        out["E_stored"][k] = stored() - E0
+        if progress is not None:
+            progress(k + 1, n_steps)
+    for name in ("T_die_max", "T_die_mean", "T_tcs_supply", "T_tcs_return", "valve"):
+        out[name][:, air] = np.nan
+    state = {name: out[name] for name in out if name not in ("P_it", "T_die_mean", "n_throttled", "E_stored")}
+    return _dataset(model, wx, plant_step, out["P_it"], state, T_die_mean=out["T_die_mean"],
+                    n_throttled=out["n_throttled"], E_stored=out["E_stored"], mode="dynamic")
+
+
+_META = {
+    # name: (dims, units, long_name)
+    "P_it": ("group", "W", "IT electrical power drawn by the rack group (after throttling)"),
+    "T_die_max": ("group", "degC", "highest accelerator die temperature in the group"),
+    "T_die_mean": ("group", "degC", "mean accelerator die temperature in the group"),
+    "T_tcs_supply": ("group", "degC", "TCS supply temperature (CDU outlet, rack inlet)"),
+    "T_tcs_return": ("group", "degC", "TCS return temperature (CDU inlet)"),
+    "valve": ("group", "1", "CDU facility-water valve opening"),
+    "n_throttled": ("group", "1", "racks with throttled accelerators"),
+    "P_tcs_pumps": ("group", "W", "CDU (TCS) pump power"),
+    "P_air_fans": ("group", "W", "CRAH / fan-wall fan power for the group's air-side heat"),
+    "T_fws_supply": ("loop", "degC", "facility water supply temperature at the CDUs"),
+    "T_fws_return": ("loop", "degC", "facility water return temperature leaving the halls"),
+    "C_fws": ("loop", "W/K", "facility water capacity flow (m_flow * cp)"),
+    "P_fws_pumps": ("loop", "W", "facility water pump power"),
+    "P_compressors": ("loop", "W", "chiller compressor power (air-cooled: with condenser fans)"),
+    "P_plant_fans": ("loop", "W", "cooling tower, dry cooler and free-cooling fan power"),
+    "P_condenser_pumps": ("loop", "W", "condenser water pump power"),
+    "Q_flow_removed": ("loop", "W", "heat removed from the facility water by the plant"),
+    "Q_flow_to_atmosphere": ("loop", "W", "heat given by the plant to the atmosphere"),
+    "m_flow_water_use": ("loop", "kg/s", "make-up and spray water evaporated, drifted or blown down"),
+}
+
+
+def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttled, E_stored, mode) -> xr.Dataset:
+    g, lp = model.groups, model.loops
+    dims = {"group": ("time", "group"), "loop": ("time", "loop")}
+    data = dict(state, P_it=P_it, T_die_mean=T_die_mean, n_throttled=n_throttled)
+    variables = {name: variable(dims[d], np.asarray(data[name], dtype=float), units, long)
+                 for name, (d, units, long) in _META.items()}
+    P_cooling = (data["P_tcs_pumps"].sum(-1) + data["P_air_fans"].sum(-1) + data["P_fws_pumps"].sum(-1)
+                 + data["P_compressors"].sum(-1) + data["P_plant_fans"].sum(-1) + data["P_condenser_pumps"].sum(-1))
+    P_it_total = P_it.sum(-1)
+    heat_in = P_it_total + data["P_tcs_pumps"].sum(-1) + data["P_air_fans"].sum(-1) + data["P_fws_pumps"].sum(-1)
+    variables.update(
+        P_it_total=variable("time", P_it_total, "W", "IT electrical power of the site"),
+        P_cooling=variable("time", P_cooling, "W", "cooling power: pumps, fans and compressors"),
+        P_facility=variable("time", P_it_total + P_cooling, "W",
+                            "facility power: IT plus cooling (electrical losses not included)"),
+        Q_flow_into_plant=variable("time", heat_in, "W",
+                                   "heat into the cooling water system: IT, pump and air-side fan heat"),
+        Q_flow_rejected=variable("time", data["Q_flow_removed"].sum(-1), "W",
+                                 "heat leaving the cooling water system at the plant"),
+        E_thermal_stored=variable("time", E_stored, "J",
+                                  "heat stored in racks, TCS and facility mains, relative to the start"),
+        T_dry_bulb=variable("time", wx["T_dry_bulb"].values, "degC", "outdoor dry-bulb temperature"),
+        T_wet_bulb=variable("time", wx["T_wet_bulb"].values, "degC", "outdoor wet-bulb temperature"),
+        T_die_limit=variable("group", g.T_throttle, "degC", "die throttle temperature of the group's racks"),
+        liquid_class_limit=variable("loop", lp.liquid_class_limit, "degC",
+                                    "upper bound of the loop's ASHRAE liquid-cooling class"),
+    )
+    ds = make_dataset(wx["time"].values, variables, step_s=plant_step,
+                      coords={"group": list(g.names), "loop": list(lp.names)},
+                      attrs={"site": model.site.name, "mode": mode, "weather": str(wx.attrs.get("location", "")),
+                             "title": f"twin simulation of {model.site.name}"})
+    return ds
+
+
+def simulate_design_day(site: Site | str, **kwargs) -> xr.Dataset:
+    """24 h on the site's 0.4 % evaporation design day (the hardest day for evaporative plants)."""
+    site = load_site(site) if isinstance(site, str) else site
+    loc = site.location.weather
+    spec = f"design:{loc}:evaporation_0.4" if loc in ("austin", "memphis") else loc
+    return simulate(site, weather=spec, duration=24 * 3600.0, **kwargs)
+
+

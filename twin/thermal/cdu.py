@@ -1,0 +1,63 @@
+"""CDU banks: the plate heat exchanger between a TCS loop and the facility water, and its valve.
+
+A bank is all CDUs of one rack group, run alike.  The facility-water valve sets
+the cold-side capacity flow ``u * C_fws_max``; the exchanger is counterflow
+(effectiveness-NTU) with UA scaled by both flows (film resistances in series).
+The valve is driven by a discrete PI controller on the TCS supply temperature
+(velocity form, output clamped to [u_min, 1], so there is no integral wind-up).
+
+References: research/physics.md 3.2-3.4 (TCS/FWS, CDU approach, ε-NTU);
+Åström & Hägglund, *PID Controllers: Theory, Design and Tuning* (1995),
+velocity-form PI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.thermal.heat_exchanger import UA_film_scaled, heat_exchange
+
+#: Lowest valve opening (-): a minimum flow keeps the CDU's sensors and strainers live [estimate].
+U_MIN = 0.05
+
+
+@dataclass(frozen=True)
+class ValvePI:
+    """PI gains on the TCS supply error (K): ``du = Kp * de + Ki * dt * e``."""
+
+    Kp: float = 0.02  #: 1/K
+    Ki: float = 0.002  #: 1/(K s)
+
+
+def exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, u):
+    """``(Q_flow, T_tcs_supply, T_fws_return)`` of a CDU bank with valve opening ``u``.
+
+    Capacity flows in W/K (``C_fws_max`` with the valve fully open, which is the
+    design flow of the bank), UA at design flows in W/K, temperatures in degC.
+    """
+    C_fws = u * C_fws_max
+    UA = UA_film_scaled(UA_nominal, 1.0, u)
+    return heat_exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws, UA)
+
+
+def valve_for_setpoint(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, T_tcs_set,
+                       iterations: int = 40):
+    """Opening (in [U_MIN, 1]) at which the bank holds ``T_tcs_set``: the PI's steady state.
+
+    Vectorised bisection: the TCS supply falls as the valve opens.
+    """
+    shape = np.broadcast(T_tcs_return, T_fws_supply, C_tcs, T_tcs_set).shape
+    low, high = np.full(shape, U_MIN), np.ones(shape)
+    for _ in range(iterations):
+        mid = 0.5 * (low + high)
+        _, T_supply, _ = exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, mid)
+        too_warm = T_supply > T_tcs_set
+        low, high = np.where(too_warm, mid, low), np.where(too_warm, high, mid)
+    return np.where(high >= 1.0, 1.0, np.where(low <= U_MIN, U_MIN, 0.5 * (low + high)))
+
+
+def pi_update(gains: ValvePI, u, error, error_previous, dt: float):
+    """Next valve opening from the TCS supply error (measured - set, K): velocity-form PI."""
+    return np.clip(u + gains.Kp * (error - error_previous) + gains.Ki * dt * error, U_MIN, 1.0)

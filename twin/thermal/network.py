@@ -1,0 +1,147 @@
+"""Assembly of a Site into the arrays the simulator steps: rack groups, CDU banks, facility loops.
+
+Racks behind one rack group share a CDU bank (all CDUs of the group, run
+alike) and one facility loop; every quantity here is an array over groups or
+loops, so a GW site is a handful of arrays, never one Python object per rack.
+
+Design-point sizing (estimates where the catalogue is silent, stated below):
+- TCS flow of a rack = coolant_flow_per_power x liquid heat at peak;
+- CDU UA from its rated duty at its rated approach and TCS rise, with the
+  facility-water rise of the loop (ε-NTU, counterflow);
+- facility loop design flow = design heat / (cp x delta_T_nominal);
+- supply and return mains hold water for ``pipe_length / 2`` each at a design
+  velocity of 2.5 m/s (research/physics.md 4.2), i.e. a transport delay of
+  pipe_length / 5 s at design flow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.media import coolant
+from twin.site import Site, design_heat_load
+from twin.thermal.heat_exchanger import UA_counterflow_for_design
+from twin.thermal.plant import LoopPlant
+
+#: Facility water properties near 30 degC (CoolProp, IAPWS-95): cp J/(kg K), density kg/m3.
+CP_FACILITY = 4179.6
+RHO_FACILITY = 995.7
+#: Design velocity in the facility mains (m/s), research/physics.md 4.2 (1.2-3 m/s).
+V_MAIN = 2.5
+#: Minimum facility pump speed fraction (variable-speed drive) [estimate].
+PUMP_SPEED_MIN = 0.3
+#: CRAH / fan-wall fan power per W of air-side heat [estimate: ~4 %, typical of EC fan walls].
+AIR_FAN_FRACTION = 0.04
+
+
+@dataclass(frozen=True)
+class RackGroups:
+    """Per-group arrays (index g)."""
+
+    names: tuple[str, ...]
+    n_racks: np.ndarray  #: racks in the group
+    P_peak: np.ndarray  #: peak IT power per rack (W)
+    P_idle: np.ndarray  #: idle IT power per rack (W)
+    liquid_fraction: np.ndarray  #: share of rack heat to the TCS (-)
+    C_tcs: np.ndarray  #: TCS capacity flow of the whole group (W/K); 0 for rear-door racks
+    UA_cdu: np.ndarray  #: UA of the group's CDU bank at design flows (W/K)
+    C_fws_max: np.ndarray  #: facility-water capacity flow of the bank with valves open (W/K)
+    approach: np.ndarray  #: CDU design approach (K)
+    P_tcs_pumps: np.ndarray  #: TCS pump power of the bank (W)
+    loop: np.ndarray  #: index of the group's facility loop
+    T_throttle: np.ndarray  #: die throttle temperature (degC)
+    T_shutdown: np.ndarray  #: die shutdown temperature (degC)
+
+    @property
+    def liquid(self) -> np.ndarray:
+        return self.C_tcs > 0
+
+
+@dataclass(frozen=True)
+class FacilityLoops:
+    """Per-loop arrays (index l) and each loop's share of its plant."""
+
+    names: tuple[str, ...]
+    T_set: np.ndarray  #: facility supply set-point (degC)
+    C_design: np.ndarray  #: design capacity flow (W/K)
+    M_main: np.ndarray  #: heat capacity of water in each main, supply or return (J/K)
+    P_pump_design: np.ndarray  #: facility pumps at design flow (W)
+    Q_design: np.ndarray  #: design heat load (W)
+    liquid_class_limit: np.ndarray  #: upper bound of the ASHRAE class (degC)
+    plants: tuple[LoopPlant, ...]
+
+
+def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> tuple[RackGroups, FacilityLoops]:
+    """Arrays of ``site`` for simulation; ``out_of_service`` maps plant name -> fraction of units failed."""
+    from twin.site import LIQUID_CLASSES
+
+    loop_index = {loop.name: i for i, loop in enumerate(site.facility_loops)}
+    rows = []
+    for g in site.rack_groups:
+        rack, cdu, loop = g.model, g.cdu_model, site.loop(g.facility_loop)
+        liquid_heat = rack.P_peak * rack.liquid_fraction
+        if cdu is None:
+            rows.append((g.count, rack, 0.0, 0.0, 0.0, 0.0, 0.0, loop_index[loop.name]))
+            continue
+        fluid = coolant(cdu.tcs_coolant)
+        T_tcs = loop.T_supply_set + cdu.approach_nominal
+        C_rack = rack.coolant_flow_per_power * liquid_heat * fluid.density(T_tcs) * fluid.cp(T_tcs)
+        C_hot = cdu.Q_flow_nominal / cdu.delta_T_tcs_nominal
+        C_cold = cdu.Q_flow_nominal / loop.delta_T_nominal
+        UA = UA_counterflow_for_design(cdu.Q_flow_nominal, T_tcs + cdu.delta_T_tcs_nominal, loop.T_supply_set,
+                                       C_hot, C_cold)
+        n_cdu = g.cdu_count
+        rows.append((g.count, rack, g.count * float(C_rack), n_cdu * float(UA), n_cdu * C_cold,
+                     cdu.approach_nominal, n_cdu * cdu.P_pump_nominal, loop_index[loop.name]))
+    groups = RackGroups(
+        names=tuple(g.name for g in site.rack_groups),
+        n_racks=np.array([r[0] for r in rows], dtype=float),
+        P_peak=np.array([r[1].P_peak for r in rows]),
+        P_idle=np.array([r[1].P_idle for r in rows]),
+        liquid_fraction=np.array([r[1].liquid_fraction for r in rows]),
+        C_tcs=np.array([r[2] for r in rows]),
+        UA_cdu=np.array([r[3] for r in rows]),
+        C_fws_max=np.array([r[4] for r in rows]),
+        approach=np.array([r[5] for r in rows]),
+        P_tcs_pumps=np.array([r[6] for r in rows]),
+        loop=np.array([r[7] for r in rows], dtype=int),
+        T_throttle=np.array([r[1].T_throttle for r in rows]),
+        T_shutdown=np.array([r[1].T_shutdown for r in rows]),
+    )
+    failed = out_of_service or {}
+    plant_load = {p.name: 0.0 for p in site.plants}
+    for loop in site.facility_loops:
+        plant_load[loop.plant] += design_heat_load(site, loop)
+    Q, C, M, P_pump, plants = [], [], [], [], []
+    for loop in site.facility_loops:
+        q = design_heat_load(site, loop)
+        c = q / loop.delta_T_nominal
+        volume = c / (CP_FACILITY * RHO_FACILITY) / V_MAIN * loop.pipe_length / 2
+        pump = loop.pump_model
+        P_design = c / (CP_FACILITY * RHO_FACILITY) * pump.dp_nominal / pump.efficiency_nominal
+        plant = site.plant(loop.plant)
+        Q.append(q)
+        C.append(c)
+        M.append(volume * RHO_FACILITY * CP_FACILITY)
+        P_pump.append(P_design)
+        plants.append(LoopPlant.share(plant, q / plant_load[plant.name], failed.get(plant.name, 0.0)))
+    loops = FacilityLoops(
+        names=tuple(loop.name for loop in site.facility_loops),
+        T_set=np.array([loop.T_supply_set for loop in site.facility_loops]),
+        C_design=np.array(C), M_main=np.array(M), P_pump_design=np.array(P_pump), Q_design=np.array(Q),
+        liquid_class_limit=np.array([LIQUID_CLASSES[loop.liquid_class] for loop in site.facility_loops]),
+        plants=tuple(plants))
+    return groups, loops
+
+
+def facility_pump_power(loops: FacilityLoops, C_flow) -> np.ndarray:
+    """Facility pump power (W) at capacity flow ``C_flow`` (W/K) per loop.
+
+    Variable-speed pumps on a closed loop with the differential-pressure set-point
+    reset with flow: power follows the cube of the flow fraction (affinity laws,
+    research/physics.md 4.1), down to the minimum speed.
+    """
+    fraction = np.maximum(np.asarray(C_flow) / loops.C_design, PUMP_SPEED_MIN)
+    return loops.P_pump_design * fraction**3

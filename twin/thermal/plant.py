@@ -1,0 +1,204 @@
+"""Heat-rejection plant of one facility-water loop: towers, dry coolers, chillers.
+
+The plant is quasi-steady at the plant step (its own time constants, seconds to
+a minute, are shorter than the facility loop's): given the return water
+temperature and capacity flow, the weather and the supply set-point, it returns
+the supply temperature it reaches, the power of its compressors, fans and
+condenser pumps, the heat it rejects to the atmosphere and the water it uses.
+Every function is vectorised over time (arrays of equal shape).  Units are
+staged as needed; spares run only when units are out of service.
+
+Arrangements (``arrangement`` in the site file):
+- ``towers``: evaporative towers only; fan speed solved for the set-point.
+- ``towers_with_chillers``: towers first (integrated waterside economiser),
+  chillers trim the rest and reject their condenser heat to the same towers.
+- ``dry_coolers_with_trim``: dry coolers with adiabatic pads first, chillers trim.
+- ``air_cooled_chillers``: air-cooled chillers with free-cooling coils.
+
+References: research/physics.md sections 1-2 (EnergyPlus chiller and tower
+models, economiser logic); the component modules cite their sources.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from twin.catalog import ChillerModel, CoolingTowerModel, DryCoolerModel
+from twin.thermal import chiller as chillers
+from twin.thermal import cooling_tower as towers
+from twin.thermal import dry_cooler as dry_coolers
+from twin.thermal.heat_exchanger import UA_counterflow_for_design
+
+#: Specific heat of condenser/tower water (J/(kg K)), water near 30 degC (CoolProp: 4179.6).
+CP_WATER = 4180.0
+#: Specific heat of air (J/(kg K)) and the dry-cooler air rise at its rating point (K) [estimate].
+CP_AIR = 1006.0
+AIR_RISE_NOMINAL = 10.0
+#: Condenser-water pump power per W of chiller condenser heat [estimate, ~1 %].
+CONDENSER_PUMP_FRACTION = 0.01
+
+
+def eir_chiller(model: ChillerModel) -> chillers.ElectricEIRChiller:
+    """The EIR chiller parameters of a catalogue entry."""
+    return chillers.ElectricEIRChiller(
+        Q_flow_nominal=model.Q_flow_nominal, COP_nominal=model.COP_nominal,
+        CAPFT=chillers.Biquadratic(model.capft, *model.T_leaving_limits, *model.T_condenser_limits),
+        EIRFT=chillers.Biquadratic(model.eirft, *model.T_leaving_limits, *model.T_condenser_limits),
+        EIRFPLR=chillers.Quadratic(model.eirfplr, 0.0, model.plr_max),
+        PLR_min=model.plr_min, PLR_max=model.plr_max, min_unloading_ratio=model.min_unloading_ratio)
+
+
+def tower_cell(model: CoolingTowerModel) -> towers.CoolingTower:
+    """The tower parameters of a catalogue cell (design water flow from duty and range)."""
+    return towers.CoolingTower(
+        m_flow_water_nominal=model.Q_flow_nominal / (CP_WATER * model.range_nominal),
+        P_fan_nominal=model.P_fan_nominal, correlation=model.correlation, FR_air_min=model.fan_speed_min,
+        free_convection_fraction=model.free_convection_fraction, drift_fraction=model.drift_fraction,
+        cycles_of_concentration=model.cycles_of_concentration)
+
+
+@dataclass(frozen=True)
+class LoopPlant:
+    """The units of a site plant that serve one facility loop (allocated by design load)."""
+
+    arrangement: str
+    n_towers: int
+    n_dry_coolers: int
+    n_chillers: int
+    tower: CoolingTowerModel | None
+    dry_cooler: DryCoolerModel | None
+    chiller: ChillerModel | None
+
+    @classmethod
+    def share(cls, plant, fraction: float, out_of_service: float = 0.0) -> "LoopPlant":
+        """Units of ``plant`` serving a loop that carries ``fraction`` of its design load.
+
+        ``out_of_service`` is the fraction of each kind of unit unavailable (failures).
+        """
+        def part(n):
+            n_loop = max(1, math.ceil(n * fraction - 1e-9)) if n else 0
+            return int(math.floor(n_loop * (1.0 - out_of_service) + 1e-9))
+        return cls(plant.arrangement, part(plant.tower_count), part(plant.dry_cooler_count),
+                   part(plant.chiller_count), plant.tower_model, plant.dry_cooler_model, plant.chiller_model)
+
+
+class PlantOperation(NamedTuple):
+    """Operation of a loop plant; arrays over time (W, degC, kg/s)."""
+
+    T_supply: np.ndarray  #: water leaving the plant (degC)
+    P_compressors: np.ndarray  #: chiller compressors (air-cooled: with condenser fans) (W)
+    P_fans: np.ndarray  #: tower / dry-cooler / free-cooling fans (W)
+    P_condenser_pumps: np.ndarray  #: condenser-water pumps (W)
+    Q_flow_removed: np.ndarray  #: heat taken from the facility water (W)
+    Q_flow_rejected: np.ndarray  #: heat given to the atmosphere (W)
+    m_flow_water_use: np.ndarray  #: make-up / spray water (kg/s)
+    n_chillers_on: np.ndarray  #: chillers running (-)
+
+
+def operate(plant: LoopPlant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb) -> PlantOperation:
+    """Cool ``C_flow`` (W/K) of facility water from ``T_return`` toward ``T_set`` (degC)."""
+    T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)))
+    if plant.arrangement == "air_cooled_chillers":
+        return _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb)
+    zero = np.zeros_like(T_return)
+    if plant.arrangement in ("towers", "towers_with_chillers"):
+        T_pre, P_fans, water = _towers(plant, T_return, C_flow, T_set, T_wet_bulb)
+        T_condenser = T_wet_bulb + plant.tower.approach_nominal
+    else:
+        T_pre, P_fans, water = _dry_coolers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)
+        T_condenser = T_dry_bulb + plant.dry_cooler.approach_nominal
+    Q_pre = C_flow * (T_return - T_pre)
+    if plant.chiller is None or plant.n_chillers == 0:
+        return PlantOperation(T_pre, zero, P_fans, zero, Q_pre, Q_pre, water, zero)
+    trim = C_flow * np.maximum(T_pre - T_set, 0.0)
+    op, n_on = _run_chillers(plant.chiller, plant.n_chillers, trim, T_set, T_condenser)
+    removed = op.Q_flow_evaporator * n_on
+    condenser = op.Q_flow_condenser * n_on
+    T_supply = T_pre - removed / np.where(C_flow > 0, C_flow, 1.0)
+    if plant.arrangement != "dry_coolers_with_trim":  # condenser heat is evaporated in the towers
+        water = water + condenser / towers.latent_heat_vaporisation(T_condenser)
+    return PlantOperation(T_supply, op.P * n_on, P_fans, CONDENSER_PUMP_FRACTION * condenser,
+                          Q_pre + removed, Q_pre + condenser, water, n_on)
+
+
+def _run_chillers(model: ChillerModel, n_units: int, load, T_leaving, T_condenser):
+    """Stage identical chillers for ``load`` (W) and share it equally among those running."""
+    eir = eir_chiller(model)
+    capacity = model.Q_flow_nominal * np.maximum(eir.CAPFT(T_leaving, T_condenser), 1e-9)
+    n_on = chillers.stage_chillers(load, capacity, n_units, PLR_max=model.plr_max, n_redundant=0).n_on
+    share = load / np.maximum(n_on, 1)
+    return chillers.chiller_operation(eir, share, T_leaving, T_condenser), n_on
+
+
+def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb) -> PlantOperation:
+    model = plant.chiller
+    unit = chillers.AirCooledChiller(
+        eir_chiller(model), condenser_offset=0.0,
+        free_cooling_approach=model.free_cooling_approach or None,
+        P_free_cooling_fan_nominal=model.P_free_cooling_fan_nominal)
+    n = max(plant.n_chillers, 1)
+    # the water is split over every available unit, so every free-cooling coil is used
+    op = chillers.air_cooled_chiller_operation(unit, C_flow / n, 1.0, T_return, T_set, T_dry_bulb)
+    removed = (op.Q_flow_free_cooling + op.Q_flow_evaporator) * n
+    T_supply = T_return - removed / np.where(C_flow > 0, C_flow, 1.0)
+    P_fans = op.P_free_cooling_fan * n
+    running = (op.Q_flow_evaporator > 0) * n
+    zero = np.zeros_like(T_return)
+    return PlantOperation(T_supply, op.P * n - P_fans, P_fans, zero, removed, op.Q_flow_rejected * n, zero,
+                          running)
+
+
+def _towers(plant, T_return, C_flow, T_set, T_wet_bulb):
+    """Leaving temperature, fan power and make-up water of the loop's tower cells (all run)."""
+    cell = tower_cell(plant.tower)
+    n = max(plant.n_towers, 1)
+    op = towers.tower_operation(cell, T_return, C_flow / (CP_WATER * n), T_wet_bulb, T_set, CP_WATER)
+    return op.T_leaving, op.P_fan * n, op.m_flow_makeup * n
+
+
+def dry_cooler_unit(model: DryCoolerModel) -> dry_coolers.DryCooler:
+    """Dry-cooler parameters of a catalogue unit: UA from its rated duty at its rated approach.
+
+    The air-side temperature rise at the rating point is taken as 10 K [estimate].
+    """
+    C_water = model.Q_flow_nominal / model.range_nominal
+    C_air = model.Q_flow_nominal / AIR_RISE_NOMINAL
+    UA = UA_counterflow_for_design(model.Q_flow_nominal,
+                                   model.T_dry_bulb_nominal + model.approach_nominal + model.range_nominal,
+                                   model.T_dry_bulb_nominal, C_water, C_air)
+    return dry_coolers.DryCooler(UA_nominal=float(UA), m_flow_air_nominal=C_air / CP_AIR,
+                                 m_flow_water_nominal=C_water / CP_WATER, P_fan_nominal=model.P_fan_nominal,
+                                 FR_air_min=model.fan_speed_min, pad_effectiveness=model.pad_effectiveness)
+
+
+def _dry_coolers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb):
+    """Dry coolers wet their pads when dry air alone cannot reach the set-point at full fan."""
+    model = plant.dry_cooler
+    n = max(plant.n_dry_coolers, 1)
+    unit = dry_cooler_unit(model)
+    m_flow = C_flow / (CP_WATER * n)
+    dry = dry_coolers.dry_cooler_operation(unit, T_return, m_flow, CP_WATER, T_dry_bulb, T_wet_bulb, T_set)
+    wet_needed = (dry.T_water_leaving > T_set + 1e-6) & (model.pad_effectiveness > 0)
+    if not np.any(wet_needed):
+        return dry.T_water_leaving, dry.P_fan * n, np.zeros_like(T_return)
+    wet = dry_coolers.dry_cooler_operation(unit, T_return, m_flow, CP_WATER, T_dry_bulb, T_wet_bulb, T_set,
+                                           adiabatic=True)
+    pick = lambda a, b: np.where(wet_needed, b, a)  # noqa: E731
+    return (pick(dry.T_water_leaving, wet.T_water_leaving), pick(dry.P_fan, wet.P_fan) * n,
+            pick(0.0, wet.m_flow_evaporation) * n)
+
+
+def free_cooling_limit(plant: LoopPlant, T_dry_bulb, T_wet_bulb):
+    """Lowest supply temperature reachable without compressors (degC), at design approach."""
+    if plant.arrangement in ("towers", "towers_with_chillers"):
+        return T_wet_bulb + plant.tower.approach_nominal
+    if plant.arrangement == "dry_coolers_with_trim":
+        pad = plant.dry_cooler.pad_effectiveness
+        return T_dry_bulb - pad * (T_dry_bulb - T_wet_bulb) + plant.dry_cooler.approach_nominal
+    approach = plant.chiller.free_cooling_approach
+    return T_dry_bulb + approach if approach else np.full_like(np.asarray(T_dry_bulb, float), np.inf)
