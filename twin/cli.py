@@ -128,6 +128,99 @@ def show_command(site_name: str = typer.Argument(..., metavar="SITE"),
         console.print(f"topology drawn to {graph}")
 
 
+WORKLOADS = ("constant", "training", "training-smoothed", "inference")
+
+
+def make_workload(name: str, site, *, fraction: float = 0.8):
+    """A workload profile by name, sized for ``site`` (GPU count sets the restart rate)."""
+    from twin import workload
+    from twin.catalog import did_you_mean
+
+    gpus = sum(g.count * g.model.accelerator_count for g in site.rack_groups)
+    if name == "constant":
+        return workload.ConstantProfile(fraction)
+    if name == "training":
+        return workload.TrainingProfile(n_gpus=max(gpus, 1))
+    if name == "training-smoothed":  # GB200/GB300 power smoothing: floor and ramp limits
+        return workload.TrainingProfile(n_gpus=max(gpus, 1), power_floor_fraction=0.6, ramp_rate_limit=0.1)
+    if name == "inference":
+        return workload.InferenceProfile()
+    raise InputError.one("<command line>", "--workload", repr(name),
+                         "one of " + ", ".join(WORKLOADS) + did_you_mean(name, WORKLOADS))
+
+
+def summarise_run(ds) -> Table:
+    """The headline numbers of a simulation as a table."""
+    import numpy as np
+
+    hours = ds.sizes["time"] * ds.attrs["step_s"] / 3600
+    table = Table(title=f"{ds.attrs['site']}: {hours:g} h from {str(ds.time.values[0])[:16]} ({ds.attrs['mode']})")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [
+        ("IT energy", f"{ds.twin.energy('P_it') / 3.6e9:,.2f} MWh"),
+        ("mean IT power", f"{float(ds.P_it_total.mean()) / 1e6:,.2f} MW"),
+        ("PUE (IT + cooling)", f"{ds.twin.pue():.3f}"),
+        ("peak cooling power", f"{float(ds.P_cooling.max()) / 1e6:,.2f} MW"),
+        ("max die temperature", f"{float(ds.T_die_max.max()):.1f} degC"),
+        ("max TCS supply", f"{float(ds.T_tcs_supply.max()):.1f} degC"),
+        ("max facility supply", f"{float(ds.T_fws_supply.max()):.1f} degC"),
+        ("throttled racks (max)", f"{float(ds.n_throttled.sum('group').max()):,.0f}"),
+        ("water use", f"{float(ds.m_flow_water_use.sum()) * ds.attrs['step_s'] / 1e3:,.1f} m3"),
+        ("energy-balance residual", f"{ds.twin.energy_residual():.2e} of IT energy"),
+    ]
+    over = ds.T_fws_supply > ds.liquid_class_limit
+    if bool(over.any()):
+        loop = str(ds.loop.values[int(np.argmax(over.any("time").values))])
+        rows.append(("ASHRAE class", f"exceeded on loop {loop} for {int(over.sum())} steps"))
+    else:
+        rows.append(("ASHRAE class", "held on every loop"))
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+@app.command("simulate")
+def simulate_command(
+    site_name: str = typer.Argument(..., metavar="SITE"),
+    start: str = typer.Option("2025-07-21 00:00", help="local standard time"),
+    hours: float = typer.Option(2.0, help="simulated hours"),
+    weather: Optional[str] = typer.Option(None, help="EPW path, austin, memphis, design:<loc>:<cond>, heatwave:<loc>"),
+    workload: str = typer.Option("constant", help="constant | training | training-smoothed | inference"),
+    resolution: str = typer.Option("group", help="group (one rack per group) or rack (every rack)"),
+    plant_step: float = typer.Option(10.0, help="plant step (s)"),
+    mode: str = typer.Option("dynamic", help="dynamic or quasi_steady"),
+    out: Optional[Path] = typer.Option(None, help="write the result Dataset to this netCDF file"),
+) -> None:
+    """Simulate a site's racks and cooling plant and print the headline numbers."""
+    from rich.progress import Progress
+
+    from twin.results import write_netcdf
+    from twin.simulate import simulate
+    from twin.site import load_site
+
+    site = load_site(site_name)
+    profile = make_workload(workload, site)
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task(f"simulating {site.name}", total=None)
+        ds = simulate(site, start=start, duration=hours * 3600, weather=weather, workload=profile,
+                      resolution=resolution, plant_step=plant_step, mode=mode,
+                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(summarise_run(ds))
+    if out is not None:
+        write_netcdf(ds, out)
+        console.print(f"written {out}")
+
+
+@app.command("run")
+def run_command() -> None:
+    """The main job: the demo site through its 0.4 % evaporation design day, and its headline numbers."""
+    from twin.simulate import simulate
+
+    ds = simulate("demo", weather="design:austin:evaporation_0.4", duration=24 * 3600, plant_step=30.0)
+    console.print(summarise_run(ds))
+
+
 def main() -> None:
     """Entry point of the ``twin`` command."""
     app()

@@ -200,9 +200,11 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     workload = workload or ConstantProfile(0.8)
     n_steps = int(round(duration / plant_step))
     wx = load_weather(weather or site.location.weather, start=start, duration=n_steps * plant_step, step=plant_step)
+    # workload clocks count seconds from local midnight of the start day (daily patterns)
+    t0 = float((wx["time"].values[0] - wx["time"].values[0].astype("datetime64[D]")) / np.timedelta64(1, "s"))
     if mode == "quasi_steady":
-        return _quasi_steady(model, wx, workload, plant_step, start)
-    return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, start)
+        return _quasi_steady(model, wx, workload, plant_step, t0)
+    return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0)
 
 
 def _check_options(duration, plant_step, it_step, resolution, mode):
@@ -221,10 +223,10 @@ def _check_options(duration, plant_step, it_step, resolution, mode):
         raise InputError(problems)
 
 
-def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, start) -> xr.Dataset:
+def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0: float) -> xr.Dataset:
     g = model.groups
-    t = np.arange(wx.sizes["time"]) * plant_step
-    fraction = workload.site_fraction(t + 0.5 * plant_step)
+    t = t0 + np.arange(wx.sizes["time"]) * plant_step
+    fraction = workload.site_fraction(t)
     P_it = fraction[:, None] * g.P_peak * g.n_racks
     state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values)
     zero = np.zeros(len(t))
@@ -232,7 +234,7 @@ def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, sta
                     n_throttled=np.zeros(P_it.shape), E_stored=zero, mode="quasi_steady")
 
 
-def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, start) -> xr.Dataset:
+def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0) -> xr.Dataset:
     site, g, lp = model.site, model.groups, model.loops
     n_steps, K = wx.sizes["time"], int(round(plant_step / it_step))
     rng = np.random.default_rng(seed)
@@ -254,13 +256,13 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
                       T_initial=lp.T_set[0], n_groups=liquid.size)
     P_peak_rack = g.P_peak[liquid][rack_group]
 
-    def power(t0, k, dt):
+    def power(t, k, dt):
         if resolution == "rack":
-            return workload.block(t0, k, dt, rack_group.size, rng) * P_peak_rack
-        return workload.site_fraction(t0 + dt * (np.arange(k) + 0.5))[:, None] * P_peak_rack
+            return workload.block(t0 + t, k, dt, rack_group.size, rng) * P_peak_rack
+        return workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * P_peak_rack
 
     # start from the steady state at the first step's load and weather
-    f0 = float(np.mean(workload.site_fraction(np.arange(K) * it_step + 0.5 * it_step)))
+    f0 = float(np.mean(workload.site_fraction(t0 + np.arange(K + 1) * it_step)[:K]))
     init = steady_state(model, f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0])
     racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
     T_header = np.nan_to_num(init["T_tcs_return"][liquid])
@@ -307,7 +309,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         P_liquid_racks = report.P * weight
         T_header = T_tcs_supply + (Q_liquid + g.P_tcs_pumps[liquid]) / C_tcs
 
-        P_air_racks = workload.site_fraction(k * plant_step + it_step * (np.arange(K) + 0.5)).mean() \
+        P_air_racks = workload.site_fraction(t0 + k * plant_step + it_step * np.arange(K + 1))[:K].mean() \
             * g.P_peak[air] * g.n_racks[air]
         Q_air = np.zeros(G)
         Q_air[liquid] = report.Q_flow_air * weight
