@@ -164,6 +164,13 @@ def test_groups_add_up_and_shapes_are_checked():
         liquid = (C_flow * (report.T_outlet_rack[members] - T_inlet[g])).sum()
         assert report.Q_flow_liquid[g] == pytest.approx(liquid, rel=1e-9)
         assert report.T_die_max[g] == report.T_die_max_rack[members].max()
+    # One type per rack, equal ones merged: the same results.
+    twin_types = [GB200_NVL72 if t == 0 else GB300_NVL72 for t in array.rack_type]
+    merged = RackArray(twin_types, np.arange(array.n_racks), groups, T_initial=35.0)
+    merged.set_steady_state(P[0], T_inlet)
+    assert len(merged.types) == 2
+    again = merged.advance(table_source(P), T_inlet, 60, 1.0)
+    assert np.allclose(again.Q_flow_liquid, report.Q_flow_liquid, rtol=1e-12)
     with pytest.raises(ValueError, match="shape"):
         array.advance(lambda t0, k, dt: np.zeros((k, 3)), T_inlet, 10, 1.0)
     with pytest.raises(ValueError, match="T_inlet_per_group"):

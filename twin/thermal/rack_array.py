@@ -247,17 +247,24 @@ class RackArray:
     start at ``T_initial`` (degC, scalar or per rack); see
     :meth:`set_steady_state`.  ``block_steps`` is the most steps propagated by
     one matrix product (60 measured fastest on 2 cores for 1 s steps).
+
+    Cost is one matrix product per distinct rack type and block, so pass one
+    type per distinct parameter set (equal types are merged): 7,640 racks as
+    955 distinct types of 8 racks ran 43 s per simulated day, as 2 types 3 s.
     """
 
     def __init__(self, types: Sequence[RackType], rack_type, rack_group, T_initial,
                  n_groups: int | None = None, block_steps: int = 60):
-        self.types = tuple(types)
-        self.rack_type = np.asarray(rack_type, dtype=np.intp)
+        rack_type = np.asarray(rack_type, dtype=np.intp)
         self.rack_group = np.asarray(rack_group, dtype=np.intp)
-        if self.rack_type.shape != self.rack_group.shape or self.rack_type.ndim != 1:
+        if rack_type.shape != self.rack_group.shape or rack_type.ndim != 1:
             raise ValueError("rack_type and rack_group must be 1-D arrays of one length")
-        if self.rack_type.size and (self.rack_type.min() < 0 or self.rack_type.max() >= len(self.types)):
-            raise ValueError(f"rack_type indices must lie in [0, {len(self.types)})")
+        if rack_type.size and (rack_type.min() < 0 or rack_type.max() >= len(types)):
+            raise ValueError(f"rack_type indices must lie in [0, {len(types)})")
+        distinct: dict[RackType, int] = {}
+        merged = np.array([distinct.setdefault(t, len(distinct)) for t in types], dtype=np.intp)
+        self.types = tuple(distinct)  #: distinct rack types (equal ones merged)
+        self.rack_type = merged[rack_type] if rack_type.size else rack_type  #: index into ``types``
         for rack in self.types:
             _check(rack)
         self.n_racks = self.rack_type.size
