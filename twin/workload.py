@@ -128,8 +128,10 @@ class TrainingProfile:
       ``job_ramp_time`` (before the start and after the end: idle);
     - GB200/GB300 power smoothing: while the job runs, GPU power never drops
       below ``power_floor_fraction`` of TDP, and job start, stop and restart
-      transitions change GPU power by at most ``ramp_rate_limit`` (fraction of
-      TDP per second).
+      transitions take at least ``(compute - idle) / ramp_rate_limit``
+      (``ramp_rate_limit`` in fraction of TDP per second).  The limit applies to
+      the iteration-averaged power; iteration edges keep ``edge_time`` (the
+      floor is what shrinks them).
 
     Restart times and per-rack jitter are functions of ``seed`` and absolute
     time only, so blocks tile seamlessly and ``site_fraction`` sees the same
@@ -194,8 +196,9 @@ class TrainingProfile:
         checks += [
             (self.period > 0, "period", self.period, "a positive time in s"),
             (0.0 <= self.baseline_fraction < 1.0, "baseline_fraction", self.baseline_fraction, "a fraction in [0, 1)"),
-            (self.idle_fraction <= self.compute_fraction and self.communication_fraction <= self.compute_fraction,
-             "compute_fraction", self.compute_fraction, "at least idle_fraction and communication_fraction"),
+            (max(self.idle_fraction, self.communication_fraction, self.power_floor_fraction) <= self.compute_fraction,
+             "compute_fraction", self.compute_fraction,
+             "at least idle_fraction, communication_fraction and power_floor_fraction"),
             (self.edge_time > 0, "edge_time", self.edge_time, "a positive time in s"),
             (0.0 <= self.jitter_min <= self.jitter_max, "jitter_max", self.jitter_max, "at least jitter_min >= 0"),
             (self.edge_time <= self.duty * self.period, "edge_time", self.edge_time,
@@ -409,9 +412,10 @@ class InferenceProfile:
     def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator) -> np.ndarray:
         """Rack fractions, shape ``(n_steps, n_racks)``: step means plus per-rack noise from ``rng``."""
         self._check()
-        mean = self._mean(t0 + dt * np.arange(n_steps), dt)
-        noise = rng.standard_normal((n_steps, n_racks))
-        return np.clip(mean[:, None] + self.noise_fraction * noise, 0.0, 1.0)
+        out = rng.standard_normal((n_steps, n_racks))
+        out *= self.noise_fraction
+        out += self._mean(t0 + dt * np.arange(n_steps), dt)[:, None]
+        return np.clip(out, 0.0, 1.0, out=out)
 
     def site_fraction(self, times_s: np.ndarray) -> np.ndarray:
         """Mean rack fraction of all racks over each ``[t_i, t_{i+1})`` (noise averages out)."""
