@@ -35,7 +35,8 @@ def peak_demand(P, dt: float, averaging_time: float | None = None) -> float:
     n = _samples(averaging_time, dt, "averaging_time")
     whole = P.size // n * n
     if whole == 0:
-        raise InputError.one(_SOURCE, "averaging_time", f"{averaging_time} s", f"at most the series length {P.size * dt} s")
+        raise InputError.one(_SOURCE, "averaging_time", f"{averaging_time} s",
+                             f"at most the series length {P.size * dt} s")
     return float(P[:whole].reshape(-1, n).mean(axis=1).max())
 
 

@@ -75,7 +75,9 @@ class UPS:
         """Loss coefficients of the present mode."""
         if self.mode not in MODES:
             raise InputError.one("UPS", "mode", repr(self.mode), " or ".join(repr(m) for m in MODES))
-        return (self.k0, self.k1, self.k2) if self.mode == "double_conversion" else (self.k0_eco, self.k1_eco, self.k2_eco)
+        if self.mode == "double_conversion":
+            return self.k0, self.k1, self.k2
+        return self.k0_eco, self.k1_eco, self.k2_eco
 
     def loss(self, P_out):
         return ups_loss(np.asarray(P_out, dtype=float) / self.P_rated, self.P_rated, *self.coefficients())
