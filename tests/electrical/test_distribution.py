@@ -40,10 +40,11 @@ def test_psu_inverse_is_exact_including_overload_and_no_load():
     assert psu.output_power(0.5 * psu.input_power(0.0)) == 0.0
 
 
-def test_distribution_loss_is_fraction_plus_square_law():
-    pdu = Distribution(P_rated=1e6, loss_fraction=0.004, P_loss_rated=6e3)
-    assert pdu.loss(1e6) == pytest.approx(4e3 + 6e3)
-    assert pdu.loss(0.5e6) == pytest.approx(2e3 + 1.5e3)
+def test_distribution_loss_is_fixed_plus_fraction_plus_square_law():
+    pdu = Distribution(P_rated=1e6, loss_fraction=0.004, P_loss_rated=6e3, P_no_load=1e3)
+    assert pdu.loss(0.0) == pytest.approx(1e3)
+    assert pdu.loss(1e6) == pytest.approx(1e3 + 4e3 + 6e3)
+    assert pdu.loss(0.5e6) == pytest.approx(1e3 + 2e3 + 1.5e3)
     P = np.linspace(0, 1.2e6, 13)
     np.testing.assert_allclose(pdu.output_power(pdu.input_power(P)), P, rtol=1e-12, atol=1e-9)
 

@@ -8,16 +8,17 @@ import pytest
 from twin.electrical.turbine import (
     BTU_PER_KWH,
     CO2_PER_FUEL,
+    GasTurbine,
     HHV_PER_LHV,
     J_PER_MMBTU,
     KG_PER_LB,
-    GasTurbine,
     co2_rate,
     fuel_power,
     heat_rate,
     nox_emission_factor,
     nox_rate,
     turbine_step,
+    willans_intercept,
 )
 
 # Solar SMT-130: ~16.5 MW (Colossus 1 permit: 15 units, 247 MW); ~10,000-10,500 Btu/kWh LHV [E];
@@ -33,6 +34,7 @@ def test_heat_rate_rises_as_load_falls_and_fuel_is_heat_rate_times_energy():
     assert rates[-1] == pytest.approx(SMT_130.heat_rate_rated, rel=1e-12)
     assert np.all(np.diff(rates) < 0)
     assert heat_rate(SMT_130, 0.5 * SMT_130.P_rated) / SMT_130.heat_rate_rated == pytest.approx(1.3)
+    assert willans_intercept(1.0, 1.3) == pytest.approx(SMT_130.fuel_no_load_fraction)
     # one hour at 60 % then one at 90 %: fuel = sum of heat rate x electrical energy
     P = np.repeat([0.6, 0.9], 3600) * SMT_130.P_rated
     fuel = fuel_power(SMT_130, P).sum() * 1.0

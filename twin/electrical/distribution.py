@@ -47,24 +47,27 @@ def output_from_quadratic_input(P_in, c0: float, c1: float, c2: float):
 class Distribution:
     """PDU / RPP / busway / cabling between the UPS and the racks.
 
-    ``loss = loss_fraction * P_out + P_loss_rated * (P_out / P_rated)**2``: a
-    share proportional to load plus the I^2 R loss of the conductors, which is
-    ``P_loss_rated`` (W) at ``P_rated`` (W).
+    ``loss = P_no_load + loss_fraction * P_out + P_loss_rated * (P_out / P_rated)**2``:
+    a fixed part (PDU transformers' cores, metering), a share proportional to
+    load, and the I^2 R loss of the conductors, ``P_loss_rated`` (W) at
+    ``P_rated`` (W).
     """
 
     P_rated: float
     loss_fraction: float
     P_loss_rated: float
+    P_no_load: float = 0.0
 
     def loss(self, P_out):
         P_out = np.asarray(P_out, dtype=float)
-        return self.loss_fraction * P_out + self.P_loss_rated * (P_out / self.P_rated) ** 2
+        return self.P_no_load + self.loss_fraction * P_out + self.P_loss_rated * (P_out / self.P_rated) ** 2
 
     def input_power(self, P_out):
         return np.asarray(P_out, dtype=float) + self.loss(P_out)
 
     def output_power(self, P_in):
-        return output_from_quadratic_input(P_in, 0.0, 1.0 + self.loss_fraction, self.P_loss_rated / self.P_rated**2)
+        return output_from_quadratic_input(P_in, self.P_no_load, 1.0 + self.loss_fraction,
+                                           self.P_loss_rated / self.P_rated**2)
 
 
 @dataclass(frozen=True)

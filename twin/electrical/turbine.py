@@ -70,6 +70,11 @@ class GasTurbine:
     NOx_ppm: float = 25.0
 
 
+def willans_intercept(heat_rate_rated: float, heat_rate_half: float) -> float:
+    """Willans-line intercept from the heat rates at full and half load: ``heat_rate_half / heat_rate_rated - 1``."""
+    return heat_rate_half / heat_rate_rated - 1.0
+
+
 def fuel_power(turbine: GasTurbine, P):
     """Fuel input (W, HHV) at output ``P`` (W); zero when ``P`` is zero (unit off)."""
     P = np.asarray(P, dtype=float)
