@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from twin.errors import InputError
 from twin.results import make_dataset, variable
@@ -187,7 +188,8 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
              progress=None) -> xr.Dataset:
     """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
 
-    weather: a spec for :func:`twin.weather.load_weather` (default: the site's own);
+    weather: a spec for :func:`twin.weather.load_weather` (default: the site's own), or a
+    Dataset with ``T_dry_bulb`` and ``T_wet_bulb`` (degC), with or without a ``time`` dim;
     workload: a profile from :mod:`twin.workload` (default: constant 80 % of peak);
     resolution: "group" (one representative rack per rack group) or "rack" (every rack);
     mode: "dynamic" (co-simulation) or "quasi_steady" (plant steady state every plant step,
@@ -199,12 +201,28 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     model = build(site, out_of_service=out_of_service)
     workload = workload or ConstantProfile(0.8)
     n_steps = int(round(duration / plant_step))
-    wx = load_weather(weather or site.location.weather, start=start, duration=n_steps * plant_step, step=plant_step)
+    wx = _weather(weather or site.location.weather, start, n_steps, plant_step)
     # workload clocks count seconds from local midnight of the start day (daily patterns)
     t0 = float((wx["time"].values[0] - wx["time"].values[0].astype("datetime64[D]")) / np.timedelta64(1, "s"))
     if mode == "quasi_steady":
         return _quasi_steady(model, wx, workload, plant_step, t0)
-    return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0)
+    # one BLAS thread: the rack kernel's small matrix products lose to thread hand-offs on shared cores
+    with threadpool_limits(1, "blas"):
+        return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0)
+
+
+def _weather(spec, start, n_steps: int, plant_step: float) -> xr.Dataset:
+    """Weather at the plant steps: a spec for load_weather, or a Dataset with T_dry_bulb and T_wet_bulb."""
+    if not isinstance(spec, xr.Dataset):
+        return load_weather(spec, start=start, duration=n_steps * plant_step, step=plant_step)
+    missing = [v for v in ("T_dry_bulb", "T_wet_bulb") if v not in spec]
+    if missing:
+        raise InputError.one("weather", "Dataset", f"no {', '.join(missing)}", "T_dry_bulb and T_wet_bulb in degC")
+    time = np.datetime64(np.datetime64(str(start).replace(" ", "T"))) + \
+        (np.arange(n_steps) * plant_step * 1e3).astype("timedelta64[ms]")
+    if "time" not in spec.dims:
+        return spec[["T_dry_bulb", "T_wet_bulb"]].expand_dims(time=time)
+    return spec[["T_dry_bulb", "T_wet_bulb"]].interp(time=time).assign_attrs(spec.attrs)
 
 
 def _check_options(duration, plant_step, it_step, resolution, mode):
@@ -261,9 +279,9 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
             return workload.block(t0 + t, k, dt, rack_group.size, rng) * P_peak_rack
         return workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * P_peak_rack
 
-    # start from the steady state at the first step's load and weather
+    # start from the healthy plant's steady state at the first step's load and weather
     f0 = float(np.mean(workload.site_fraction(t0 + np.arange(K + 1) * it_step)[:K]))
-    init = steady_state(model, f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0])
+    init = steady_state(build(site), f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0])
     racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
     T_header = np.nan_to_num(init["T_tcs_return"][liquid])
     valve = np.nan_to_num(init["valve"][liquid], nan=1.0)

@@ -141,23 +141,27 @@ def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb) -> PlantOperation:
         eir_chiller(model), condenser_offset=0.0,
         free_cooling_approach=model.free_cooling_approach or None,
         P_free_cooling_fan_nominal=model.P_free_cooling_fan_nominal)
-    n = max(plant.n_chillers, 1)
+    n = plant.n_chillers
+    zero = np.zeros_like(T_return)
+    if n == 0:
+        return PlantOperation(T_return, zero, zero, zero, zero, zero, zero, zero)
     # the water is split over every available unit, so every free-cooling coil is used
     op = chillers.air_cooled_chiller_operation(unit, C_flow / n, 1.0, T_return, T_set, T_dry_bulb)
     removed = (op.Q_flow_free_cooling + op.Q_flow_evaporator) * n
     T_supply = T_return - removed / np.where(C_flow > 0, C_flow, 1.0)
     P_fans = op.P_free_cooling_fan * n
     running = (op.Q_flow_evaporator > 0) * n
-    zero = np.zeros_like(T_return)
     return PlantOperation(T_supply, op.P * n - P_fans, P_fans, zero, removed, op.Q_flow_rejected * n, zero,
                           running)
 
 
 def _towers(plant, T_return, C_flow, T_set, T_wet_bulb):
     """Leaving temperature, fan power and make-up water of the loop's tower cells (all run)."""
-    cell = tower_cell(plant.tower)
-    n = max(plant.n_towers, 1)
-    op = towers.tower_operation(cell, T_return, C_flow / (CP_WATER * n), T_wet_bulb, T_set, CP_WATER)
+    n = plant.n_towers
+    if n == 0:
+        return T_return, np.zeros_like(T_return), np.zeros_like(T_return)
+    op = towers.tower_operation(tower_cell(plant.tower), T_return, C_flow / (CP_WATER * n), T_wet_bulb, T_set,
+                                CP_WATER)
     return op.T_leaving, op.P_fan * n, op.m_flow_makeup * n
 
 
@@ -179,7 +183,9 @@ def dry_cooler_unit(model: DryCoolerModel) -> dry_coolers.DryCooler:
 def _dry_coolers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb):
     """Dry coolers wet their pads when dry air alone cannot reach the set-point at full fan."""
     model = plant.dry_cooler
-    n = max(plant.n_dry_coolers, 1)
+    n = plant.n_dry_coolers
+    if n == 0:
+        return T_return, np.zeros_like(T_return), np.zeros_like(T_return)
     unit = dry_cooler_unit(model)
     m_flow = C_flow / (CP_WATER * n)
     dry = dry_coolers.dry_cooler_operation(unit, T_return, m_flow, CP_WATER, T_dry_bulb, T_wet_bulb, T_set)
