@@ -1,0 +1,698 @@
+"""Power-scheduling dispatch: grid, gas turbines, battery, flexible training load, cooling.
+
+The formulation is a set of flat ``define_*`` functions, each adding whole
+blocks of variables and constraints over the time index (and turbine types)
+to a :class:`~twin.optimize.formulation.LinearProgram`.  :func:`build` runs
+them; :func:`dispatch` builds, solves with HiGHS and returns the plan as an
+``xarray.Dataset``.
+
+Inside the linear program powers are in MW, energies in MWh, money in USD
+(coefficients near 1 keep HiGHS well scaled); inputs and the returned plan
+are SI (W, J, USD).
+
+Power balance at every step (MW, ``+`` supply, ``-`` demand)::
+
+    grid_import - grid_export + sum(turbine_power) + battery_discharge - battery_charge
+        - flexible_power - cooling_power = load
+
+Turbines of one type are identical; the plan commits a whole number of them
+(``turbine_on``, 0..count) instead of one binary per unit.  For identical
+units with a convex fuel curve that is exact: units of a type that are on
+share load equally at the optimum, and any schedule of counts that respects
+the aggregated minimum up/down rows can be assigned to individual units
+(first started, first stopped).  Two aggregated rows are relaxations of the
+per-unit rules: the starts cap is per fleet (``count * starts_per_year_max``,
+exact when starts can be rotated between units), and the ramp rows bound
+the fleet's change of output by the sum of the units' limits.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from twin.optimize.formulation import INF, LinearProgram, Solution, solve_highs
+from twin.optimize.inputs import YEAR_S, DispatchInputs, PERIODS, check_inputs
+from twin.optimize.tariffs import (
+    bill,
+    coincident_peak_weights,
+    demand_response_limits,
+    event_credits,
+    months,
+)
+
+MW = 1e6
+MWH = 3.6e9
+
+#: Cost categories of the objective, in the order they are reported.
+CATEGORIES = ("energy", "coincident_peak", "demand", "demand_response", "ppa", "vppa",
+              "fuel", "starts", "battery_degradation", "emissions")
+
+
+@dataclass(frozen=True)
+class WindowState:
+    """Where a window of a rolling horizon starts, beyond what ``DispatchInputs`` holds.
+
+    ``horizon`` is the whole run (months are prorated to it); ``flexible_backlog_J``
+    the flexible energy behind (positive) or ahead of the uniform pace of the
+    current period; ``turbine_starts``/``turbine_stops`` the starts and stops of
+    recent steps, shape (types, steps), latest last; ``turbine_P_W`` each type's
+    output in the step before; ``demand_floor_W`` the highest on-peak and
+    off-peak import so far in each month.
+    """
+
+    horizon: pd.DatetimeIndex
+    flexible_backlog_J: float = 0.0
+    turbine_starts: np.ndarray | None = None
+    turbine_stops: np.ndarray | None = None
+    turbine_P_W: np.ndarray | None = None
+    demand_floor_W: dict = field(default_factory=dict)
+
+
+@dataclass
+class _Data:
+    """Inputs in the program's units (MW, MWh, h, USD)."""
+
+    x: DispatchInputs
+    window: WindowState | None
+    T: int
+    dt: float
+    load: np.ndarray
+    price: np.ndarray
+    export_price: np.ndarray
+
+
+def _data(inputs: DispatchInputs, window: WindowState | None) -> _Data:
+    tariff = inputs.tariff
+    price = np.asarray(tariff.energy_price_USD_per_J, float) * MWH
+    export = price if tariff.export_price_USD_per_J is None else (
+        np.broadcast_to(np.asarray(tariff.export_price_USD_per_J, float), price.shape) * MWH)
+    return _Data(inputs, window, len(inputs.time), inputs.step_s / 3600.0,
+                 np.asarray(inputs.load_W, float) / MW, price, export)
+
+
+# -- the formulation ------------------------------------------------------------------
+
+
+def define_power_balance(lp: LinearProgram, d: _Data) -> np.ndarray:
+    """Rows ``power_balance[time]``: supply minus flexible demand equals the inflexible load."""
+    return lp.add_constraints("power_balance", ("time",), d.T, d.load, d.load)
+
+
+def define_grid(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndarray:
+    """Grid import (and export, when allowed) priced at the tariff's energy prices."""
+    grid = d.x.grid
+    imp = lp.add_variables("grid_import", ("time",), d.T, 0.0, grid.P_import_max_W / MW)
+    lp.add_terms(balance, imp, 1.0)
+    lp.add_cost("energy", imp, d.price * d.dt)
+    if grid.P_export_max_W > 0:
+        exp = lp.add_variables("grid_export", ("time",), d.T, 0.0, grid.P_export_max_W / MW)
+        lp.add_terms(balance, exp, -1.0)
+        lp.add_cost("energy", exp, -d.export_price * d.dt)
+    return imp
+
+
+def define_coincident_peak(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
+    """4CP: each peak interval's mean import times ``rate / intervals_per_year``."""
+    cp = d.x.tariff.coincident_peak
+    weights = coincident_peak_weights(cp, d.x.time, d.x.step_s)
+    hit = weights > 0
+    lp.add_cost("coincident_peak", imp[hit], cp.rate_USD_per_W_year * MW * weights[hit])
+
+
+def define_demand_charge(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
+    """Monthly billing demands: on-peak maximum and off-peak excess over it."""
+    dc = d.x.tariff.demand_charge
+    horizon = d.window.horizon if d.window is not None else d.x.time
+    codes, periods, shares = months(d.x.time, d.x.step_s, horizon)
+    M = len(periods)
+    floors = np.array([d.window.demand_floor_W.get(p, (0.0, 0.0)) if d.window is not None else (0.0, 0.0)
+                       for p in periods]).reshape(M, 2) / MW
+    on = lp.add_variables("demand_on_peak", ("month",), M, floors[:, 0])
+    off = lp.add_variables("demand_off_peak", ("month",), M, floors[:, 1])
+    excess = lp.add_variables("demand_off_peak_excess", ("month",), M)
+    peak = np.asarray(dc.on_peak, bool)
+    for name, mask, billed in (("demand_on_peak_limit", peak, on), ("demand_off_peak_limit", ~peak, off)):
+        steps = np.flatnonzero(mask)
+        rows = lp.add_constraints(name, ("time",), steps.size, upper=0.0)
+        lp.add_terms(rows, imp[steps], 1.0)
+        lp.add_terms(rows, billed[codes[steps]], -1.0)
+    rows = lp.add_constraints("demand_excess_limit", ("month",), M, lower=0.0)
+    lp.add_terms(rows, excess, 1.0)
+    lp.add_terms(rows, off, -1.0)
+    lp.add_terms(rows, on, 1.0)
+    lp.add_cost("demand", on, dc.on_peak_rate_USD_per_W_month * MW * shares)
+    lp.add_cost("demand", excess, dc.off_peak_excess_rate_USD_per_W_month * MW * shares)
+
+
+def define_demand_response(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
+    """Import limits in event steps; firm, or with a penalty on the excess."""
+    events = d.x.tariff.demand_response
+    limit, penalty, _ = demand_response_limits(events, d.x.time, d.x.step_s)
+    lp.add_constant("demand_response", -event_credits(events, d.x.time, d.x.step_s))
+    for name, steps in (("demand_response_firm", np.flatnonzero(np.isfinite(limit) & np.isnan(penalty))),
+                        ("demand_response_limit", np.flatnonzero(np.isfinite(limit) & ~np.isnan(penalty)))):
+        if steps.size == 0:
+            continue
+        rows = lp.add_constraints(name, ("time",), steps.size, upper=limit[steps] / MW)
+        lp.add_terms(rows, imp[steps], 1.0)
+        if name == "demand_response_limit":
+            above = lp.add_variables("demand_response_excess", ("time",), steps.size)
+            lp.add_terms(rows, above, -1.0)
+            lp.add_cost("demand_response", above, penalty[steps] * MWH * d.dt)
+
+
+def define_contracts(lp: LinearProgram, d: _Data) -> None:
+    """Fixed-price and virtual PPAs: settlements that do not depend on the decisions."""
+    tariff = d.x.tariff
+    for ppa in tariff.ppas:
+        volume = np.broadcast_to(np.asarray(ppa.volume_W, float), (d.T,)) / MW
+        lp.add_constant("ppa", np.sum(volume * (ppa.price_USD_per_J * MWH - d.price)) * d.dt)
+    for vppa in tariff.vppas:
+        generation = np.broadcast_to(np.asarray(vppa.generation_W, float), (d.T,)) / MW
+        hub = np.asarray(vppa.hub_price_USD_per_J, float) * MWH
+        lp.add_constant("vppa", np.sum(generation * (vppa.strike_USD_per_J * MWH - hub)) * d.dt)
+
+
+def define_battery(lp: LinearProgram, d: _Data, balance: np.ndarray) -> None:
+    """Charge, discharge and stored energy (end of step) with efficiencies and a terminal target."""
+    b = d.x.bess
+    E_max = b.E_max_J / MWH
+    charge = lp.add_variables("battery_charge", ("time",), d.T, 0.0, b.P_max_W / MW)
+    discharge = lp.add_variables("battery_discharge", ("time",), d.T, 0.0, b.P_max_W / MW)
+    energy = lp.add_variables("battery_energy", ("time",), d.T, b.soc_min * E_max, b.soc_max * E_max)
+    rhs = np.zeros(d.T)
+    rhs[0] = b.soc_initial * E_max
+    rows = lp.add_constraints("battery_storage", ("time",), d.T, rhs, rhs)
+    lp.add_terms(rows, energy, 1.0)
+    lp.add_terms(rows[1:], energy[:-1], -1.0)
+    lp.add_terms(rows, charge, -b.eta_charge * d.dt)
+    lp.add_terms(rows, discharge, d.dt / b.eta_discharge)
+    terminal = b.soc_initial if b.soc_terminal is None else b.soc_terminal
+    row = lp.add_constraints("battery_terminal", ("end",), 1, lower=terminal * E_max)
+    lp.add_terms(row, energy[-1:], 1.0)
+    lp.add_terms(balance, discharge, 1.0)
+    lp.add_terms(balance, charge, -1.0)
+    lp.add_cost("battery_degradation", charge, b.degradation_cost_USD_per_J * MWH * d.dt)
+    lp.add_cost("battery_degradation", discharge, b.degradation_cost_USD_per_J * MWH * d.dt)
+
+
+def period_ends(inputs: DispatchInputs) -> np.ndarray:
+    """Steps that end a calendar period of the flexible energy requirement (and the last step)."""
+    local = inputs.time.tz_localize(None) if inputs.time.tz is not None else inputs.time
+    label = local.to_period(PERIODS[inputs.flexible.period]).asi8
+    return np.append(label[1:] != label[:-1], True)
+
+
+def define_flexible_load(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndarray:
+    """Flexible training load: energy per calendar period, delivered between a floor and a ceiling.
+
+    ``flexible_backlog[t]`` (MWh) is the energy behind a uniform pace through
+    the period; it must be zero at every period end.  The last step of a plan
+    is a period end; the last step of a rolling-horizon window only needs the
+    pace kept (backlog at most zero) unless it ends a period.
+    """
+    f = d.x.flexible
+    rate = f.energy_J / _period_s(f.period) / MW  # uniform pace, MW
+    power = lp.add_variables("flexible_power", ("time",), d.T, (1 - f.curtailment_max) * f.P_max_W / MW, f.P_max_W / MW)
+    ends = period_ends(d.x)
+    lower = np.where(ends, 0.0, -INF)
+    upper = np.where(ends, 0.0, INF)
+    if d.window is not None and not _ends_period(d.x):
+        lower[-1] = -INF
+    backlog = lp.add_variables("flexible_backlog", ("time",), d.T, lower, upper)
+    rhs = np.full(d.T, rate * d.dt)
+    rhs[0] += (d.window.flexible_backlog_J / MWH) if d.window is not None else 0.0
+    rows = lp.add_constraints("flexible_energy", ("time",), d.T, rhs, rhs)
+    lp.add_terms(rows, backlog, 1.0)
+    lp.add_terms(rows[1:], backlog[:-1], -1.0)
+    lp.add_terms(rows, power, d.dt)
+    lp.add_terms(balance, power, -1.0)
+    return power
+
+
+def _period_s(period: str) -> float:
+    return {"day": 86400.0, "week": 7 * 86400.0}[period]
+
+
+def _ends_period(inputs: DispatchInputs) -> bool:
+    """Whether the step after the last one starts a new calendar period."""
+    nxt = inputs.time[-1:] + pd.Timedelta(seconds=inputs.step_s)
+    both = inputs.time[-1:].append(nxt)
+    local = both.tz_localize(None) if both.tz is not None else both
+    label = local.to_period(PERIODS[inputs.flexible.period]).asi8
+    return bool(label[0] != label[1])
+
+
+def define_cooling(lp: LinearProgram, d: _Data, balance: np.ndarray, flexible: np.ndarray | None) -> None:
+    """Cooling power at or above the convex piecewise-linear curve of IT load (one row per segment)."""
+    c = d.x.cooling
+    IT = np.asarray(c.IT_W, float) / MW
+    P = np.broadcast_to(np.asarray(c.P_W, float) / MW, (d.T, IT.size))
+    slope = np.diff(P, axis=1) / np.diff(IT)                      # (T, K-1)
+    intercept = P[:, :-1] - slope * IT[:-1]
+    IT_fixed = np.asarray(c.IT_inflexible_W, float) / MW
+    cooling = lp.add_variables("cooling_power", ("time",), d.T, 0.0, P.max(axis=1))
+    rows = lp.add_constraints("cooling_curve", ("segment", "time"), slope.T.shape,
+                              lower=(intercept + slope * IT_fixed[:, None]).T)
+    lp.add_terms(rows, cooling[None, :], 1.0)
+    if flexible is not None:
+        lp.add_terms(rows, flexible[None, :], -slope.T)
+    lp.add_terms(balance, cooling, -1.0)
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """Turbine parameters as arrays over types, in program units."""
+
+    count: np.ndarray
+    P_min: np.ndarray
+    P_max: np.ndarray
+    width: np.ndarray       # (G, K) segment widths, MW per unit
+    heat_rate: np.ndarray   # (G, K) incremental fuel per output
+    fuel_min: np.ndarray    # fuel (MW) of one unit at minimum load
+    up: np.ndarray          # minimum up time, steps
+    down: np.ndarray
+    ramp: np.ndarray        # MW per step per unit
+    startup: np.ndarray     # most output in a start or stop step, MW per unit
+
+
+def _fleet(inputs: DispatchInputs) -> _Fleet:
+    types = inputs.turbines
+    K = max(len(t.P_W) for t in types) - 1
+    width = np.zeros((len(types), K))
+    heat = np.zeros((len(types), K))
+    for g, t in enumerate(types):
+        P, fuel = np.asarray(t.P_W, float) / MW, np.asarray(t.fuel_W, float) / MW
+        width[g, :P.size - 1] = np.diff(P)
+        heat[g, :P.size - 1] = np.diff(fuel) / np.diff(P)
+        heat[g, P.size - 1:] = heat[g, P.size - 2]
+    a = lambda attr: np.array([getattr(t, attr) for t in types], float)  # noqa: E731
+    P_min, P_max = a("P_min_W") / MW, a("P_max_W") / MW
+    ramp = np.minimum(a("ramp_W_per_s") * inputs.step_s / MW, P_max)
+    steps = lambda s: np.maximum(1, np.ceil(s / inputs.step_s - 1e-9)).astype(int)  # noqa: E731
+    return _Fleet(
+        count=a("count"), P_min=P_min, P_max=P_max, width=width, heat_rate=heat,
+        fuel_min=np.array([t.fuel_W[0] for t in types], float) / MW,
+        up=steps(a("min_up_s")), down=steps(a("min_down_s")),
+        ramp=ramp, startup=np.maximum(P_min, ramp),
+    )
+
+
+def define_turbines(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndarray:
+    """Aggregated unit commitment per turbine type; returns the fuel block (MW of fuel, (type, time))."""
+    types = d.x.turbines
+    fl = _fleet(d.x)
+    G, T, K = len(types), d.T, fl.width.shape[1]
+    n = fl.count[:, None]
+    dims = ("turbine_type", "time")
+    on = lp.add_variables("turbine_on", dims, (G, T), 0.0, n, integer=True)
+    start = lp.add_variables("turbine_start", dims, (G, T), 0.0, n)
+    stop = lp.add_variables("turbine_stop", dims, (G, T), 0.0, n)
+    power = lp.add_variables("turbine_power", dims, (G, T), 0.0, n * fl.P_max[:, None])
+    segment = lp.add_variables("turbine_segment", ("turbine_type", "segment", "time"), (G, K, T), 0.0,
+                               (n * fl.width)[:, :, None])
+    fuel = lp.add_variables("turbine_fuel", dims, (G, T), 0.0)
+
+    initial = np.array([t.units_on_initial for t in types], float)
+    rhs = np.zeros((G, T))
+    rhs[:, 0] = initial
+    rows = lp.add_constraints("turbine_commitment", dims, (G, T), rhs, rhs)
+    lp.add_terms(rows, on, 1.0)
+    lp.add_terms(rows[:, 1:], on[:, :-1], -1.0)
+    lp.add_terms(rows, start, -1.0)
+    lp.add_terms(rows, stop, 1.0)
+
+    rows = lp.add_constraints("turbine_output", dims, (G, T), 0.0, 0.0)
+    lp.add_terms(rows, power, 1.0)
+    lp.add_terms(rows, on, -fl.P_min[:, None])
+    lp.add_terms(rows[:, None, :], segment, -1.0)
+
+    rows = lp.add_constraints("turbine_segment_limit", ("turbine_type", "segment", "time"), (G, K, T), upper=0.0)
+    lp.add_terms(rows, segment, 1.0)
+    lp.add_terms(rows, on[:, None, :], -fl.width[:, :, None])
+
+    rows = lp.add_constraints("turbine_fuel_curve", dims, (G, T), 0.0, 0.0)
+    lp.add_terms(rows, fuel, 1.0)
+    lp.add_terms(rows, on, -fl.fuel_min[:, None])
+    lp.add_terms(rows[:, None, :], segment, -fl.heat_rate[:, :, None])
+
+    _define_min_time(lp, d, "turbine_min_up", start, on, fl.up, -1.0, np.zeros(G),
+                     None if d.window is None else d.window.turbine_starts)
+    _define_min_time(lp, d, "turbine_min_down", stop, on, fl.down, 1.0, fl.count,
+                     None if d.window is None else d.window.turbine_stops)
+    _define_ramps(lp, d, fl, on, start, stop, power)
+
+    cap = np.array([t.starts_per_year_max for t in types]) * fl.count * T * d.x.step_s / YEAR_S
+    capped = np.flatnonzero(np.isfinite(cap))
+    if capped.size:
+        rows = lp.add_constraints("turbine_starts_cap", ("turbine_type",), capped.size, upper=cap[capped])
+        lp.add_terms(rows[:, None], start[capped], 1.0)
+
+    lp.add_terms(balance[None, :], power, 1.0)
+    price = np.array([t.fuel_price_USD_per_J for t in types]) * MWH
+    lp.add_cost("fuel", fuel, price[:, None] * d.dt)
+    lp.add_cost("starts", start, np.array([t.start_cost_USD for t in types])[:, None])
+    return fuel
+
+
+def _define_min_time(lp, d, name, events, on, steps, sign, rhs0, history) -> None:
+    """``sum(events in the last `steps` steps) + sign * on <= rhs0`` (minimum up: sign -1; down: +1)."""
+    G, T = on.shape
+    used = np.flatnonzero(steps > 1)
+    if used.size == 0:
+        return
+    rhs = np.broadcast_to(rhs0[used, None], (used.size, T)).copy()
+    if history is not None:
+        H = history.shape[1]
+        for lag in range(1, int(steps.max())):
+            t = np.arange(min(lag, T))
+            back = H + t - lag
+            ok = back >= 0
+            active = (lag < steps[used])[:, None] & ok[None, :]
+            rhs[:, t[ok]] -= np.where(active[:, ok], history[used][:, back[ok]], 0.0)
+    rows = lp.add_constraints(name, ("turbine_type", "time"), (used.size, T), upper=rhs)
+    lp.add_terms(rows, on[used], sign)
+    for lag in range(int(steps.max())):
+        active = np.flatnonzero(lag < steps[used])
+        if lag >= T or active.size == 0:
+            continue
+        lp.add_terms(rows[active, lag:], events[used[active], :T - lag], 1.0)
+
+
+def _define_ramps(lp, d, fl: _Fleet, on, start, stop, power) -> None:
+    """Fleet ramp limits between steps, for types whose units cannot cross their range in one step.
+
+    Up:   P[t] - P[t-1] <= R (on[t] - start[t]) + SU start[t] - P_min stop[t]
+    Down: P[t-1] - P[t] <= R (on[t] - start[t]) + SU stop[t] - P_min start[t]
+
+    with R a running unit's ramp per step and SU the most a unit makes in a
+    start or stop step.  The first step is limited only when the output
+    before it is known (a rolling-horizon window).
+    """
+    used = np.flatnonzero((fl.ramp < fl.P_max - fl.P_min) | (fl.startup < fl.P_max))
+    T = on.shape[1]
+    previous = None if d.window is None else d.window.turbine_P_W
+    first = 0 if previous is not None else 1
+    if used.size == 0 or T - first <= 0:
+        return
+    R, SU, P_min = fl.ramp[used, None], fl.startup[used, None], fl.P_min[used, None]
+    for name, sign in (("turbine_ramp_up", 1.0), ("turbine_ramp_down", -1.0)):
+        upper = np.zeros((used.size, T - first))
+        if previous is not None:
+            upper[:, 0] = sign * np.asarray(previous, float)[used] / MW
+        rows = lp.add_constraints(name, ("turbine_type", "time"), upper.shape, upper=upper)
+        lp.add_terms(rows, power[used, first:], sign)
+        lp.add_terms(rows if first == 1 else rows[:, 1:], power[used, :T - 1], -sign)
+        lp.add_terms(rows, on[used, first:], -R)
+        lp.add_terms(rows, start[used, first:], R - SU if sign > 0 else R + P_min)
+        lp.add_terms(rows, stop[used, first:], P_min if sign > 0 else -SU)
+
+
+def define_emissions(lp: LinearProgram, d: _Data, imp: np.ndarray, fuel: np.ndarray | None) -> None:
+    """CO2 price on grid and turbine emissions; CO2 and NOx caps over the horizon."""
+    em = d.x.emissions
+    grid_CO2 = np.broadcast_to(np.asarray(d.x.grid.CO2_kg_per_J, float) * MWH * d.dt, (d.T,))
+    fuel_CO2 = np.array([t.CO2_kg_per_J for t in d.x.turbines]) * MWH * d.dt
+    if em.CO2_price_USD_per_kg > 0:
+        lp.add_cost("emissions", imp, em.CO2_price_USD_per_kg * grid_CO2)
+        if fuel is not None:
+            lp.add_cost("emissions", fuel, em.CO2_price_USD_per_kg * fuel_CO2[:, None])
+    if np.isfinite(em.CO2_max_kg):
+        row = lp.add_constraints("CO2_cap", ("horizon",), 1, upper=em.CO2_max_kg)
+        lp.add_terms(row, imp, grid_CO2)
+        if fuel is not None:
+            lp.add_terms(row, fuel, np.broadcast_to(fuel_CO2[:, None], fuel.shape))
+    if np.isfinite(em.NOx_max_kg) and fuel is not None:
+        NOx = np.array([t.NOx_kg_per_J for t in d.x.turbines]) * MWH * d.dt
+        row = lp.add_constraints("NOx_cap", ("horizon",), 1, upper=em.NOx_max_kg)
+        lp.add_terms(row, fuel, np.broadcast_to(NOx[:, None], fuel.shape))
+
+
+def build(inputs: DispatchInputs, window: WindowState | None = None) -> LinearProgram:
+    """The dispatch problem of ``inputs`` as a :class:`LinearProgram` (inputs assumed checked)."""
+    lp = LinearProgram()
+    d = _data(inputs, window)
+    balance = define_power_balance(lp, d)
+    imp = define_grid(lp, d, balance)
+    if inputs.tariff.coincident_peak is not None:
+        define_coincident_peak(lp, d, imp)
+    if inputs.tariff.demand_charge is not None:
+        define_demand_charge(lp, d, imp)
+    if inputs.tariff.demand_response:
+        define_demand_response(lp, d, imp)
+    define_contracts(lp, d)
+    if inputs.bess is not None:
+        define_battery(lp, d, balance)
+    flexible = define_flexible_load(lp, d, balance) if inputs.flexible is not None else None
+    if inputs.cooling is not None:
+        define_cooling(lp, d, balance, flexible)
+    fuel = define_turbines(lp, d, balance) if inputs.turbines else None
+    define_emissions(lp, d, imp, fuel)
+    return lp
+
+
+# -- solving and the plan --------------------------------------------------------------
+
+
+def dispatch(inputs: DispatchInputs, *, mip_gap: float = 1e-3, time_limit: float | None = None,
+             interface: str = "highspy") -> xr.Dataset:
+    """Cheapest schedule of grid, turbines, battery, flexible load and cooling over ``inputs.time``.
+
+    ``interface`` is ``"highspy"`` (the sparse matrix passed straight to HiGHS)
+    or ``"pyomo"`` (the same problem as a Pyomo model, solved through Pyomo's
+    HiGHS interface).  ``mip_gap`` is the relative optimality gap at which a
+    unit-commitment MILP stops; ``time_limit`` (s) bounds HiGHS's time.
+
+    Returns the plan: decisions over ``time`` (SI units), costs by
+    ``category`` (USD), the objective, HiGHS's status and timings (attrs
+    ``build_time_s``, ``handover_time_s``, ``solve_time_s``, ``results_time_s``,
+    ``total_time_s``) and, when the problem is an LP, shadow prices.
+
+    Raises :class:`~twin.optimize.diagnose.InfeasiblePlan` naming what cannot
+    be met, when and by how much.
+    """
+    from twin.optimize.diagnose import check_feasibility, explain_infeasible
+
+    t0 = _time.perf_counter()
+    check_inputs(inputs)
+    if interface not in ("highspy", "pyomo"):
+        from twin.errors import InputError
+        raise InputError.one("dispatch", "interface", repr(interface), "'highspy' or 'pyomo'")
+    check_feasibility(inputs)
+    lp = build(inputs)
+    if interface == "highspy":
+        build_time = _time.perf_counter() - t0
+        solution, _ = solve_highs(lp, mip_gap=mip_gap, time_limit=time_limit)
+    else:
+        from twin.optimize.formulation import solve_pyomo
+        model = lp.to_pyomo()
+        build_time = _time.perf_counter() - t0
+        solution = solve_pyomo(model, lp, mip_gap=mip_gap, time_limit=time_limit)
+    if solution.x is None:
+        if solution.infeasible:
+            raise explain_infeasible(inputs, build(inputs), time_limit=time_limit)
+        raise RuntimeError(f"HiGHS found no plan: {solution.status}")
+    t1 = _time.perf_counter()
+    plan = plan_dataset(inputs, lp, solution)
+    t2 = _time.perf_counter()
+    plan.attrs.update(
+        interface=interface,
+        build_time_s=build_time,
+        handover_time_s=solution.handover_time_s,
+        solve_time_s=solution.solve_time_s,
+        results_time_s=t2 - t1,
+        total_time_s=t2 - t0,
+    )
+    return plan
+
+
+_ATTRS = {
+    "P_load": ("W", "inflexible site load"),
+    "P_grid_import": ("W", "grid import"),
+    "P_grid_export": ("W", "grid export"),
+    "P_battery": ("W", "battery power at the site bus (positive discharging)"),
+    "P_battery_charge": ("W", "battery charging power"),
+    "P_battery_discharge": ("W", "battery discharging power"),
+    "E_battery": ("J", "battery stored energy at the end of the step"),
+    "soc": ("1", "battery state of charge at the end of the step"),
+    "P_flexible": ("W", "flexible training load"),
+    "E_flexible_backlog": ("J", "flexible energy behind a uniform pace through the period"),
+    "P_cooling": ("W", "cooling plant power"),
+    "P_demand": ("W", "site consumption: inflexible, flexible and cooling load"),
+    "P_turbine": ("W", "turbine electrical output per type"),
+    "units_on": ("1", "turbines committed per type"),
+    "units_started": ("1", "turbines started per type in the step"),
+    "units_stopped": ("1", "turbines stopped per type in the step"),
+    "P_fuel": ("W", "turbine fuel heat input (LHV) per type"),
+    "CO2": ("kg", "CO2 emitted in the step (grid and turbines)"),
+    "NOx": ("kg", "NOx emitted in the step (turbines)"),
+    "energy_price": ("USD/J", "price of imported energy"),
+    "marginal_price": ("USD/J", "shadow price of the power balance (cost of one more J of load)"),
+    "shadow_price_battery_energy": ("USD/J", "shadow price of stored battery energy"),
+    "shadow_price_flexible_energy": ("USD/J", "shadow price of flexible energy owed at the step"),
+    "cost": ("USD", "cost by category"),
+    "objective": ("USD", "total cost (sum over categories)"),
+    "billing_demand_on_peak": ("W", "monthly on-peak billing demand"),
+    "billing_demand_off_peak_excess": ("W", "monthly off-peak demand above the on-peak demand"),
+}
+
+
+def schedule(inputs: DispatchInputs, lp: LinearProgram, x: np.ndarray) -> dict[str, np.ndarray]:
+    """The decisions of a solution vector as SI arrays (time last)."""
+    T = len(inputs.time)
+    zero = np.zeros(T)
+    v = lambda name, scale=MW: lp.values(x, name) * scale if name in lp.variables else zero  # noqa: E731
+    out = {
+        "P_load": np.asarray(inputs.load_W, float),
+        "P_grid_import": v("grid_import"),
+        "P_grid_export": v("grid_export"),
+        "P_battery_charge": v("battery_charge"),
+        "P_battery_discharge": v("battery_discharge"),
+        "E_battery": v("battery_energy", MWH),
+        "P_flexible": v("flexible_power"),
+        "E_flexible_backlog": v("flexible_backlog", MWH),
+        "P_cooling": v("cooling_power"),
+    }
+    if inputs.turbines:
+        out.update(
+            P_turbine=lp.values(x, "turbine_power") * MW,
+            units_on=np.round(lp.values(x, "turbine_on")) + 0.0,
+            units_started=lp.values(x, "turbine_start"),
+            units_stopped=lp.values(x, "turbine_stop"),
+            P_fuel=lp.values(x, "turbine_fuel") * MW,
+        )
+    return out
+
+
+def plan_dataset(inputs: DispatchInputs, lp: LinearProgram, solution: Solution) -> xr.Dataset:
+    """The plan Dataset of a solved program."""
+    x = solution.x
+    names, C, constants = lp.cost_by_category()
+    costs = dict(zip(names, C @ x + constants))
+    categories = [c for c in CATEGORIES if c in costs]
+    extra: dict = {}
+    coords: dict = {}
+    if inputs.tariff.demand_charge is not None:
+        _, periods, _ = months(inputs.time, inputs.step_s)
+        coords["month"] = [str(p) for p in periods]
+        extra["billing_demand_on_peak"] = (("month",), lp.values(x, "demand_on_peak") * MW)
+        extra["billing_demand_off_peak_excess"] = (("month",), lp.values(x, "demand_off_peak_excess") * MW)
+    if solution.row_dual is not None:
+        y = solution.row_dual
+        extra["marginal_price"] = (("time",), lp.row_values(y, "power_balance") / (inputs.step_s * MW))
+        if "battery_storage" in lp.constraints:
+            extra["shadow_price_battery_energy"] = (("time",), lp.row_values(y, "battery_storage") / MWH)
+        if "flexible_energy" in lp.constraints:
+            extra["shadow_price_flexible_energy"] = (("time",), lp.row_values(y, "flexible_energy") / MWH)
+        for name, scale in (("battery_terminal", MWH), ("NOx_cap", 1.0), ("CO2_cap", 1.0)):
+            if name in lp.constraints:
+                extra[f"shadow_price_{name}"] = ((), float(lp.row_values(y, name)[0]) / scale)
+    ds = _dataset(inputs, schedule(inputs, lp, x), [costs[c] for c in categories], categories, extra, coords)
+    ds.attrs.update(
+        title="power dispatch plan",
+        tariff=inputs.tariff.name,
+        solver="HiGHS",
+        solver_status=solution.status,
+        problem="MILP" if lp.is_mip else "LP",
+        mip_gap=solution.mip_gap,
+        num_variables=lp.num_col,
+        num_constraints=lp.num_row,
+        solver_objective_USD=solution.objective,
+    )
+    return ds
+
+
+def _dataset(inputs: DispatchInputs, s: dict, costs: list[float], categories: list[str],
+             extra: dict | None = None, coords: dict | None = None) -> xr.Dataset:
+    """Dataset of a schedule (SI arrays) and its costs; shared by the plan and the rolling horizon."""
+    coords = {"time": inputs.time, "category": categories, **(coords or {})}
+    if inputs.turbines:
+        coords["turbine_type"] = [t.name for t in inputs.turbines]
+    v = {name: (("turbine_type", "time") if np.ndim(values) == 2 else ("time",), values) for name, values in s.items()}
+    v["P_battery"] = (("time",), s["P_battery_discharge"] - s["P_battery_charge"])
+    if inputs.bess is not None:
+        v["soc"] = (("time",), s["E_battery"] / inputs.bess.E_max_J)
+    v["P_demand"] = (("time",), s["P_load"] + s["P_flexible"] + s["P_cooling"])
+    CO2 = np.asarray(inputs.grid.CO2_kg_per_J, float) * s["P_grid_import"] * inputs.step_s
+    if inputs.turbines:
+        fuel_J = s["P_fuel"] * inputs.step_s
+        CO2 = CO2 + (np.array([t.CO2_kg_per_J for t in inputs.turbines])[:, None] * fuel_J).sum(0)
+        v["NOx"] = (("time",), (np.array([t.NOx_kg_per_J for t in inputs.turbines])[:, None] * fuel_J).sum(0))
+    v["CO2"] = (("time",), CO2)
+    v["energy_price"] = (("time",), np.asarray(inputs.tariff.energy_price_USD_per_J, float))
+    v["cost"] = (("category",), np.asarray(costs, float))
+    v["objective"] = ((), float(np.sum(costs)))
+    v.update(extra or {})
+    data = {}
+    for name, (dims, values) in v.items():
+        units, long_name = _ATTRS.get(name) or _shadow_attrs(name)
+        data[name] = xr.Variable(dims, values, {"units": units, "long_name": long_name})
+    return xr.Dataset(data, coords=coords)
+
+
+def _shadow_attrs(name: str) -> tuple[str, str]:
+    constraint = name.removeprefix("shadow_price_")
+    units = "USD/J" if constraint == "battery_terminal" else "USD/kg"
+    return units, f"shadow price of the {constraint.replace('_', ' ')}"
+
+
+def evaluate_costs(inputs: DispatchInputs, s: dict[str, np.ndarray]) -> dict[str, float]:
+    """Costs (USD) by category of a schedule (SI arrays as from :func:`schedule`), settled directly.
+
+    Independent of the program's coefficients: the grid parts through
+    :func:`twin.optimize.tariffs.bill`, the rest from powers and energies.
+    """
+    dt = inputs.step_s
+    out = bill(inputs.tariff, inputs.time, dt, s["P_grid_import"], s["P_grid_export"])
+    if inputs.turbines:
+        types = inputs.turbines
+        out["fuel"] = float(sum(t.fuel_price_USD_per_J * s["P_fuel"][g].sum() * dt for g, t in enumerate(types)))
+        out["starts"] = float(sum(t.start_cost_USD * s["units_started"][g].sum() for g, t in enumerate(types)))
+    if inputs.bess is not None:
+        throughput = (s["P_battery_charge"] + s["P_battery_discharge"]).sum() * dt
+        out["battery_degradation"] = float(inputs.bess.degradation_cost_USD_per_J * throughput)
+    price = inputs.emissions.CO2_price_USD_per_kg
+    if price > 0:
+        CO2 = np.sum(np.asarray(inputs.grid.CO2_kg_per_J, float) * s["P_grid_import"]) * dt
+        if inputs.turbines:
+            CO2 += sum(t.CO2_kg_per_J * s["P_fuel"][g].sum() * dt for g, t in enumerate(inputs.turbines))
+        out["emissions"] = float(price * CO2)
+    return out
+
+
+# -- baseline and savings ------------------------------------------------------------------
+
+
+def baseline_inputs(inputs: DispatchInputs) -> DispatchInputs:
+    """The same site and tariff without the battery, the flexible load running flat at its pace.
+
+    The flexible energy becomes inflexible load at ``energy_J / period``
+    (and IT load for the cooling surrogate).
+    """
+    flexible = inputs.flexible
+    if flexible is None:
+        return replace(inputs, bess=None)
+    pace = flexible.energy_J / _period_s(flexible.period)
+    cooling = inputs.cooling
+    if cooling is not None:
+        cooling = replace(cooling, IT_inflexible_W=np.asarray(cooling.IT_inflexible_W, float) + pace)
+    return replace(inputs, bess=None, flexible=None, cooling=cooling,
+                   load_W=np.asarray(inputs.load_W, float) + pace)
+
+
+def savings_table(plan: xr.Dataset, baseline: xr.Dataset) -> pd.DataFrame:
+    """Cost by category of the baseline and the plan (USD), and the savings (baseline minus plan)."""
+    b = baseline["cost"].to_series()
+    p = plan["cost"].to_series()
+    categories = [c for c in CATEGORIES if c in b.index or c in p.index]
+    table = pd.DataFrame({"baseline_USD": b.reindex(categories).fillna(0.0),
+                          "plan_USD": p.reindex(categories).fillna(0.0)})
+    table.loc["total"] = table.sum()
+    table["savings_USD"] = table["baseline_USD"] - table["plan_USD"]
+    table.index.name = "category"
+    return table
