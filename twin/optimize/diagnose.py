@@ -199,7 +199,7 @@ def explain_infeasible(inputs: DispatchInputs, lp: LinearProgram, *, time_limit:
         v = value(name) * MW
         for a, b in _runs(v > 1.0)[:5]:
             worst = a + int(np.argmax(v[a:b]))
-            messages.append(f"{_when(t[a])} to {_when(t[b - 1])} ({b - a} steps): {text} by up to "
+            messages.append(f"{_when(t[a])} to {_when(t[b - 1])} ({b - a} step{'s' if b - a > 1 else ''}): {text} by up to "
                             f"{_mw(v[worst])} (at {_when(t[worst])}), {_mwh(v[a:b].sum() * dt_s)} in all")
     ends = np.flatnonzero(period_ends(inputs)) if inputs.flexible is not None else []
     for name, text in (("flexible_shortfall", "short by"), ("flexible_excess", "above the requirement by")):

@@ -159,14 +159,14 @@ def read_prices(path, *, tz: str | None = None) -> pd.DataFrame:
     for column in table.columns:
         name, unit = _header(file, column)
         columns[name] = (column, unit)
-    if "time" not in columns:
-        raise InputError.one(file, "header", list(table.columns), "a 'time' column")
-    if "energy_price" not in columns:
-        raise InputError.one(file, "header", list(table.columns), "an 'energy_price [unit]' column")
     unknown = set(columns) - set(_PRICE_COLUMNS) - {"time", "on_peak"}
     if unknown:
         raise InputError.one(file, "header", f"unknown column(s) {sorted(unknown)}",
                              f"columns among time, on_peak, {', '.join(_PRICE_COLUMNS)}")
+    if "time" not in columns:
+        raise InputError.one(file, "header", list(table.columns), "a 'time' column")
+    if "energy_price" not in columns:
+        raise InputError.one(file, "header", list(table.columns), "an 'energy_price [unit]' column")
     time = _times(file, table, columns["time"][0], tz)
     _check_spacing(file, time)
     out = pd.DataFrame(index=time.rename("time"))
@@ -295,7 +295,7 @@ def _weather(time: pd.DatetimeIndex, rng: np.random.Generator, mean: float, swin
     for k in range(1, days):
         weather[k] = 0.7 * weather[k - 1] + shocks[k]
     seasonal = mean - swing * np.cos(2 * np.pi * (day - 15) / 365.0)
-    daily = 5.0 * np.sin(2 * np.pi * (hour - 9.0) / 24.0)
+    daily = 5.0 * np.sin(2 * np.pi * (hour - 10.0) / 24.0)
     return seasonal + daily + weather[day]
 
 
@@ -318,17 +318,18 @@ def synthetic_ercot_year(year: int = 2025, *, seed: int = 0, step_s: float = 360
     weekday = np.asarray(time.day_of_week) < 5
     temperature = _weather(time, rng, mean=20.5, swing=9.0)
     load = (1.0 + 0.025 * np.clip(temperature - 22.0, 0, None) ** 1.5 + 0.03 * np.clip(10.0 - temperature, 0, None)
-            + 0.08 * np.sin(2 * np.pi * (hour - 10.0) / 24.0) + 0.04 * weekday)
-    load = load / load.max()
+            + 0.08 * np.sin(2 * np.pi * (hour - 11.0) / 24.0) + 0.04 * weekday)
+    load = load / np.median(load)
 
     spring = np.isin(month, [3, 4, 5, 10, 11])
-    solar_dip = np.where(spring, 8.0, 3.0) * np.clip(np.cos(2 * np.pi * (hour - 13.0) / 24.0), 0, None) ** 4
-    price = 14.0 + 35.0 * load ** 3 - solar_dip + rng.normal(0.0, 3.0, T)
+    solar_dip = np.where(spring, 10.0, 4.0) * np.clip(np.cos(2 * np.pi * (hour - 13.0) / 24.0), 0, None) ** 4
+    evening = 6.0 * np.exp(-0.5 * ((hour - 20.0) / 1.5) ** 2)
+    price = 22.0 * load ** 2 + evening - solar_dip + rng.normal(0.0, 3.0, T)
 
-    tight = np.clip((load - 0.88) / 0.12, 0, None)
     summer_afternoon = np.isin(month, [6, 7, 8, 9]) & (hour >= 14) & (hour < 20)
-    spike = summer_afternoon & (rng.random(T) < 0.25 * tight)
-    price[spike] += np.exp(rng.uniform(np.log(100.0), np.log(6000.0), spike.sum()))
+    tight = summer_afternoon & (load > np.quantile(load, 0.97))
+    spike = tight & (rng.random(T) < 0.5)
+    price[spike] += np.exp(rng.uniform(np.log(50.0), np.log(8000.0), spike.sum()))
     hottest = np.flatnonzero(summer_afternoon)[np.argsort(load[summer_afternoon])[-4:]]
     price[hottest] = ERCOT_PRICE_CAP_USD_PER_MWH
 
