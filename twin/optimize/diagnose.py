@@ -17,10 +17,13 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import InputError, Problem
-from twin.optimize.dispatch import MW, MWH, _period_s, period_ends
 from twin.optimize.formulation import LinearProgram, solve_highs
-from twin.optimize.inputs import PERIODS, DispatchInputs
+from twin.optimize.inputs import PERIOD_S, DispatchInputs, period_ends, period_labels
 from twin.optimize.tariffs import demand_response_limits
+
+#: Units of power and energy inside the dispatch program (and in messages): MW and MWh.
+MW = 1e6
+MWH = 3.6e9
 
 
 class InfeasiblePlan(InputError):
@@ -111,13 +114,11 @@ def _flexible(x: DispatchInputs) -> list[str]:
     f = x.flexible
     if f is None:
         return []
-    local = x.time.tz_localize(None) if x.time.tz is not None else x.time
-    label = local.to_period(PERIODS[f.period]).asi8
-    _, first, steps = np.unique(label, return_index=True, return_counts=True)
+    _, first, steps = np.unique(period_labels(x.time, f.period), return_index=True, return_counts=True)
     messages = []
     for i, n in zip(first, steps):
         hours = n * x.step_s / 3600
-        need = f.energy_J / _period_s(f.period) * n * x.step_s
+        need = f.energy_J / PERIOD_S[f.period] * n * x.step_s
         most = f.P_max_W * n * x.step_s
         least = (1 - f.curtailment_max) * most
         if need > most * (1 + 1e-9):

@@ -35,8 +35,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from twin.optimize.formulation import INF, LinearProgram, Solution, solve_highs
-from twin.optimize.inputs import YEAR_S, DispatchInputs, PERIODS, check_inputs
+from twin.errors import InputError
+from twin.optimize.diagnose import MW, MWH, check_feasibility, explain_infeasible
+from twin.optimize.formulation import INF, LinearProgram, Solution, solve_highs, solve_pyomo
+from twin.optimize.inputs import PERIOD_S, YEAR_S, DispatchInputs, check_inputs, period_ends, period_labels
 from twin.optimize.tariffs import (
     bill,
     coincident_peak_weights,
@@ -44,9 +46,6 @@ from twin.optimize.tariffs import (
     event_credits,
     months,
 )
-
-MW = 1e6
-MWH = 3.6e9
 
 #: Cost categories of the objective, in the order they are reported.
 CATEGORIES = ("energy", "coincident_peak", "demand", "demand_response", "ppa", "vppa",
@@ -201,13 +200,6 @@ def define_battery(lp: LinearProgram, d: _Data, balance: np.ndarray) -> None:
     lp.add_cost("battery_degradation", discharge, b.degradation_cost_USD_per_J * MWH * d.dt)
 
 
-def period_ends(inputs: DispatchInputs) -> np.ndarray:
-    """Steps that end a calendar period of the flexible energy requirement (and the last step)."""
-    local = inputs.time.tz_localize(None) if inputs.time.tz is not None else inputs.time
-    label = local.to_period(PERIODS[inputs.flexible.period]).asi8
-    return np.append(label[1:] != label[:-1], True)
-
-
 def define_flexible_load(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndarray:
     """Flexible training load: energy per calendar period, delivered between a floor and a ceiling.
 
@@ -217,7 +209,7 @@ def define_flexible_load(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np
     pace kept (backlog at most zero) unless it ends a period.
     """
     f = d.x.flexible
-    rate = f.energy_J / _period_s(f.period) / MW  # uniform pace, MW
+    rate = f.energy_J / PERIOD_S[f.period] / MW  # uniform pace, MW
     power = lp.add_variables("flexible_power", ("time",), d.T, (1 - f.curtailment_max) * f.P_max_W / MW, f.P_max_W / MW)
     ends = period_ends(d.x)
     lower = np.where(ends, 0.0, -INF)
@@ -235,16 +227,10 @@ def define_flexible_load(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np
     return power
 
 
-def _period_s(period: str) -> float:
-    return {"day": 86400.0, "week": 7 * 86400.0}[period]
-
-
 def _ends_period(inputs: DispatchInputs) -> bool:
     """Whether the step after the last one starts a new calendar period."""
-    nxt = inputs.time[-1:] + pd.Timedelta(seconds=inputs.step_s)
-    both = inputs.time[-1:].append(nxt)
-    local = both.tz_localize(None) if both.tz is not None else both
-    label = local.to_period(PERIODS[inputs.flexible.period]).asi8
+    last = inputs.time[-1:]
+    label = period_labels(last.append(last + pd.Timedelta(seconds=inputs.step_s)), inputs.flexible.period)
     return bool(label[0] != label[1])
 
 
@@ -290,7 +276,6 @@ def _fleet(inputs: DispatchInputs) -> _Fleet:
         P, fuel = np.asarray(t.P_W, float) / MW, np.asarray(t.fuel_W, float) / MW
         width[g, :P.size - 1] = np.diff(P)
         heat[g, :P.size - 1] = np.diff(fuel) / np.diff(P)
-        heat[g, P.size - 1:] = heat[g, P.size - 2]
     a = lambda attr: np.array([getattr(t, attr) for t in types], float)  # noqa: E731
     P_min, P_max = a("P_min_W") / MW, a("P_max_W") / MW
     ramp = np.minimum(a("ramp_W_per_s") * inputs.step_s / MW, P_max)
@@ -341,9 +326,9 @@ def define_turbines(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndar
     lp.add_terms(rows, on, -fl.fuel_min[:, None])
     lp.add_terms(rows[:, None, :], segment, -fl.heat_rate[:, :, None])
 
-    _define_min_time(lp, d, "turbine_min_up", start, on, fl.up, -1.0, np.zeros(G),
+    _define_min_time(lp, "turbine_min_up", start, on, fl.up, -1.0, np.zeros(G),
                      None if d.window is None else d.window.turbine_starts)
-    _define_min_time(lp, d, "turbine_min_down", stop, on, fl.down, 1.0, fl.count,
+    _define_min_time(lp, "turbine_min_down", stop, on, fl.down, 1.0, fl.count,
                      None if d.window is None else d.window.turbine_stops)
     _define_ramps(lp, d, fl, on, start, stop, power)
 
@@ -360,7 +345,7 @@ def define_turbines(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndar
     return fuel
 
 
-def _define_min_time(lp, d, name, events, on, steps, sign, rhs0, history) -> None:
+def _define_min_time(lp, name, events, on, steps, sign, rhs0, history) -> None:
     """``sum(events in the last `steps` steps) + sign * on <= rhs0`` (minimum up: sign -1; down: +1)."""
     G, T = on.shape
     used = np.flatnonzero(steps > 1)
@@ -476,12 +461,9 @@ def dispatch(inputs: DispatchInputs, *, mip_gap: float = 1e-3, time_limit: float
     Raises :class:`~twin.optimize.diagnose.InfeasiblePlan` naming what cannot
     be met, when and by how much.
     """
-    from twin.optimize.diagnose import check_feasibility, explain_infeasible
-
     t0 = _time.perf_counter()
     check_inputs(inputs)
     if interface not in ("highspy", "pyomo"):
-        from twin.errors import InputError
         raise InputError.one("dispatch", "interface", repr(interface), "'highspy' or 'pyomo'")
     check_feasibility(inputs)
     lp = build(inputs)
@@ -489,13 +471,12 @@ def dispatch(inputs: DispatchInputs, *, mip_gap: float = 1e-3, time_limit: float
         build_time = _time.perf_counter() - t0
         solution, _ = solve_highs(lp, mip_gap=mip_gap, time_limit=time_limit)
     else:
-        from twin.optimize.formulation import solve_pyomo
         model = lp.to_pyomo()
         build_time = _time.perf_counter() - t0
         solution = solve_pyomo(model, lp, mip_gap=mip_gap, time_limit=time_limit)
     if solution.x is None:
         if solution.infeasible:
-            raise explain_infeasible(inputs, build(inputs), time_limit=time_limit)
+            raise explain_infeasible(inputs, lp, time_limit=time_limit)
         raise RuntimeError(f"HiGHS found no plan: {solution.status}")
     t1 = _time.perf_counter()
     plan = plan_dataset(inputs, lp, solution)
@@ -592,7 +573,7 @@ def plan_dataset(inputs: DispatchInputs, lp: LinearProgram, solution: Solution) 
         for name, scale in (("battery_terminal", MWH), ("NOx_cap", 1.0), ("CO2_cap", 1.0)):
             if name in lp.constraints:
                 extra[f"shadow_price_{name}"] = ((), float(lp.row_values(y, name)[0]) / scale)
-    ds = _dataset(inputs, schedule(inputs, lp, x), [costs[c] for c in categories], categories, extra, coords)
+    ds = schedule_dataset(inputs, schedule(inputs, lp, x), [costs[c] for c in categories], categories, extra, coords)
     ds.attrs.update(
         title="power dispatch plan",
         tariff=inputs.tariff.name,
@@ -607,7 +588,7 @@ def plan_dataset(inputs: DispatchInputs, lp: LinearProgram, solution: Solution) 
     return ds
 
 
-def _dataset(inputs: DispatchInputs, s: dict, costs: list[float], categories: list[str],
+def schedule_dataset(inputs: DispatchInputs, s: dict, costs: list[float], categories: list[str],
              extra: dict | None = None, coords: dict | None = None) -> xr.Dataset:
     """Dataset of a schedule (SI arrays) and its costs; shared by the plan and the rolling horizon."""
     coords = {"time": inputs.time, "category": categories, **(coords or {})}
@@ -677,7 +658,7 @@ def baseline_inputs(inputs: DispatchInputs) -> DispatchInputs:
     flexible = inputs.flexible
     if flexible is None:
         return replace(inputs, bess=None)
-    pace = flexible.energy_J / _period_s(flexible.period)
+    pace = flexible.energy_J / PERIOD_S[flexible.period]
     cooling = inputs.cooling
     if cooling is not None:
         cooling = replace(cooling, IT_inflexible_W=np.asarray(cooling.IT_inflexible_W, float) + pace)

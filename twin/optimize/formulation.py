@@ -213,6 +213,7 @@ class LinearProgram:
         ``Constraint``, named like the block and indexed by position along the
         block's dims (listed in the component's doc).  ``model.cost[category]``
         is an ``Expression`` per cost category and ``model.objective`` their sum.
+        ``model._columns`` lists the variables in column order.
         """
         import pyomo.environ as pyo
         from pyomo.core.expr.numeric_expr import LinearExpression
@@ -251,13 +252,9 @@ class LinearProgram:
             model.add_component(block.name, pyo.Constraint(keys, rule=rule, doc=f"dims {block.dims}"))
 
         names, C, constants = self.cost_by_category()
-        model.cost = pyo.Expression(
-            names,
-            rule=lambda m, name: linear(
-                C.indices[C.indptr[names.index(name)]:C.indptr[names.index(name) + 1]].tolist(),
-                C.data[C.indptr[names.index(name)]:C.indptr[names.index(name) + 1]].tolist(),
-            ) + float(constants[names.index(name)]),
-        )
+        terms = {name: (C.indices[C.indptr[k]:C.indptr[k + 1]].tolist(), C.data[C.indptr[k]:C.indptr[k + 1]].tolist(),
+                        float(constants[k])) for k, name in enumerate(names)}
+        model.cost = pyo.Expression(names, rule=lambda m, name: linear(*terms[name][:2]) + terms[name][2])
         model.objective = pyo.Objective(expr=sum(model.cost[name] for name in names), sense=pyo.minimize)
         model._columns = columns
         return model
@@ -278,7 +275,6 @@ class Solution:
     """What came back from HiGHS: status, values, duals (LP only) and timings (s)."""
 
     status: str
-    optimal: bool
     infeasible: bool
     x: np.ndarray | None
     row_dual: np.ndarray | None
@@ -314,7 +310,6 @@ def run_highs(highs: highspy.Highs, *, is_mip: bool, mip_gap: float = 1e-3, time
     dual = np.array(solution.row_dual) if solution is not None and not is_mip and solution.dual_valid else None
     return Solution(
         status=highs.modelStatusToString(status),
-        optimal=status == highspy.HighsModelStatus.kOptimal,
         infeasible=status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible),
         x=x,
         row_dual=dual,
@@ -351,7 +346,7 @@ def solve_pyomo(model, lp: LinearProgram, *, mip_gap: float = 1e-3, time_limit: 
     optimal = results.termination_condition == TerminationCondition.convergenceCriteriaSatisfied
     return Solution(
         status="Optimal" if optimal else str(results.termination_condition.name),
-        optimal=optimal, x=x, row_dual=row_dual,
+        x=x, row_dual=row_dual,
         infeasible=results.termination_condition in (TerminationCondition.provenInfeasible,
                                                      TerminationCondition.infeasibleOrUnbounded),
         objective=results.incumbent_objective if has_solution else float("nan"),

@@ -422,5 +422,23 @@ def check_inputs(inputs: DispatchInputs) -> None:
         raise InputError(problems)
 
 
-#: Calendar periods a flexible energy requirement can be set over.
+#: Calendar periods a flexible energy requirement can be set over (pandas period codes; weeks end Sunday).
 PERIODS = {"day": "D", "week": "W-SUN"}
+#: Nominal length of those periods, s: the flexible load's uniform pace is energy_J / PERIOD_S[period].
+PERIOD_S = {"day": 86400.0, "week": 7 * 86400.0}
+
+
+def local_time(time: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Wall-clock time of a (possibly tz-aware) index, without the zone."""
+    return time.tz_localize(None) if time.tz is not None else time
+
+
+def period_labels(time: pd.DatetimeIndex, period: str) -> np.ndarray:
+    """An integer label per step, the same for the steps of one calendar period (local time)."""
+    return local_time(time).to_period(PERIODS[period]).asi8
+
+
+def period_ends(inputs: DispatchInputs) -> np.ndarray:
+    """Steps that end a calendar period of the flexible energy requirement, and the last step."""
+    label = period_labels(inputs.time, inputs.flexible.period)
+    return np.append(label[1:] != label[:-1], True)

@@ -32,10 +32,9 @@ import xarray as xr
 
 from twin.errors import InputError
 from twin.optimize.diagnose import check_feasibility, explain_infeasible
-from twin.optimize.dispatch import CATEGORIES, WindowState, _dataset, build, evaluate_costs, schedule
+from twin.optimize.dispatch import CATEGORIES, WindowState, build, evaluate_costs, schedule, schedule_dataset
 from twin.optimize.formulation import run_highs
-from twin.optimize.inputs import DispatchInputs, check_inputs
-from twin.optimize.tariffs import _local
+from twin.optimize.inputs import DispatchInputs, check_inputs, local_time
 
 
 def _cut(value, T: int, a: int, b: int):
@@ -45,7 +44,15 @@ def _cut(value, T: int, a: int, b: int):
     return value
 
 
-def _window_inputs(x: DispatchInputs, a: int, b: int, *, E_battery_J, units_on, CO2_kg, NOx_kg) -> DispatchInputs:
+def window_inputs(x: DispatchInputs, a: int, b: int, *, E_battery_J: float | None = None,
+                  units_on: list[int] | None = None, CO2_kg: float = 0.0, NOx_kg: float = 0.0) -> DispatchInputs:
+    """Steps ``a:b`` of ``x`` as inputs of their own.
+
+    The battery starts from ``E_battery_J`` (default: as in ``x``) and must end
+    at the end target of ``x``; turbines start with ``units_on`` running
+    (default: as in ``x``); the CO2 and NOx caps are what is left after
+    ``CO2_kg`` and ``NOx_kg``, shared pro rata to time over steps ``a:``.
+    """
     T = len(x.time)
     cut = lambda v: _cut(v, T, a, b)  # noqa: E731
     t = x.tariff
@@ -61,11 +68,12 @@ def _window_inputs(x: DispatchInputs, a: int, b: int, *, E_battery_J, units_on, 
     bess = x.bess
     if bess is not None:
         target = bess.soc_initial if bess.soc_terminal is None else bess.soc_terminal
-        soc = min(max(E_battery_J / bess.E_max_J, bess.soc_min), bess.soc_max)
+        soc = bess.soc_initial if E_battery_J is None else min(max(E_battery_J / bess.E_max_J, bess.soc_min), bess.soc_max)
         bess = replace(bess, soc_initial=soc, soc_terminal=target)
     cooling = x.cooling
     if cooling is not None:
-        cooling = replace(cooling, P_W=cut(cooling.P_W), IT_inflexible_W=cut(cooling.IT_inflexible_W))
+        curves = cooling.P_W if np.ndim(cooling.P_W) == 1 else cut(cooling.P_W)
+        cooling = replace(cooling, P_W=curves, IT_inflexible_W=cut(cooling.IT_inflexible_W))
     share = (b - a) / (T - a)
     em = x.emissions
     emissions = replace(em, CO2_max_kg=max(em.CO2_max_kg - CO2_kg, 0.0) * share,
@@ -73,7 +81,8 @@ def _window_inputs(x: DispatchInputs, a: int, b: int, *, E_battery_J, units_on, 
     return replace(
         x, time=x.time[a:b], load_W=cut(x.load_W), grid=replace(x.grid, CO2_kg_per_J=cut(x.grid.CO2_kg_per_J)),
         tariff=tariff, bess=bess, cooling=cooling, emissions=emissions,
-        turbines=tuple(replace(tt, units_on_initial=int(n)) for tt, n in zip(x.turbines, units_on)),
+        turbines=x.turbines if units_on is None else tuple(
+            replace(tt, units_on_initial=int(n)) for tt, n in zip(x.turbines, units_on)),
     )
 
 
@@ -106,7 +115,7 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
     backlog, CO2, NOx = 0.0, 0.0, 0.0
     floors: dict = {}
     on_peak = None if inputs.tariff.demand_charge is None else np.asarray(inputs.tariff.demand_charge.on_peak, bool)
-    month = _local(inputs.time).to_period("M")
+    month = local_time(inputs.time).to_period("M")
 
     applied: list[dict] = []
     log = {"solve_start": [], "build_time_s": [], "handover_time_s": [], "solve_time_s": [], "reused": []}
@@ -114,7 +123,7 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
     for a in range(0, T, K):
         b = min(a + W, T)
         t0 = _time.perf_counter()
-        x = _window_inputs(inputs, a, b, E_battery_J=E_battery, units_on=units_on, CO2_kg=CO2, NOx_kg=NOx)
+        x = window_inputs(inputs, a, b, E_battery_J=E_battery, units_on=units_on, CO2_kg=CO2, NOx_kg=NOx)
         window = WindowState(horizon=inputs.time, flexible_backlog_J=backlog, turbine_starts=starts,
                              turbine_stops=stops, turbine_P_W=P_turbine, demand_floor_W=floors)
         lp = build(x, window)
@@ -168,7 +177,7 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
     result = {k: np.concatenate([s[k] for s in applied], axis=-1) for k in applied[0]}
     costs = evaluate_costs(inputs, result)
     categories = [c for c in CATEGORIES if c in costs]
-    ds = _dataset(inputs, result, [costs[c] for c in categories], categories)
+    ds = schedule_dataset(inputs, result, [costs[c] for c in categories], categories)
     ds = ds.assign_coords(solve=pd.DatetimeIndex(log["solve_start"]))
     ds["solve"].attrs["long_name"] = "first step of the re-solved window"
     for name in ("build_time_s", "handover_time_s", "solve_time_s"):

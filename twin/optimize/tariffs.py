@@ -27,6 +27,7 @@ from twin.optimize.inputs import (
     DemandCharge,
     DemandResponseEvent,
     Tariff,
+    local_time,
     nanoseconds,
 )
 
@@ -119,8 +120,8 @@ def months(time: pd.DatetimeIndex, step_s: float, horizon: pd.DatetimeIndex | No
     month; a full month has share 1.  Returns ``(codes, periods, shares)``.
     """
     horizon = time if horizon is None else horizon
-    codes, periods = pd.factorize(_local(time).to_period("M"))
-    in_horizon = pd.Series(1.0, index=_local(horizon).to_period("M")).groupby(level=0).sum()
+    codes, periods = pd.factorize(local_time(time).to_period("M"))
+    in_horizon = pd.Series(1.0, index=local_time(horizon).to_period("M")).groupby(level=0).sum()
     shares = np.empty(len(periods))
     for k, period in enumerate(periods):
         start = pd.Timestamp(period.start_time)
@@ -129,10 +130,6 @@ def months(time: pd.DatetimeIndex, step_s: float, horizon: pd.DatetimeIndex | No
             start, end = start.tz_localize(time.tz), end.tz_localize(time.tz)
         shares[k] = in_horizon.get(period, 0.0) * step_s / (end - start).total_seconds()
     return codes, pd.PeriodIndex(periods), shares
-
-
-def _local(time: pd.DatetimeIndex) -> pd.DatetimeIndex:
-    return time.tz_localize(None) if time.tz is not None else time
 
 
 def demand_response_limits(events, time: pd.DatetimeIndex, step_s: float):
