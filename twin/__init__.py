@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_site": ("twin.site", "load_site"),
     "Site": ("twin.site", "Site"),
-    "simulate": ("twin.simulate", "simulate"),
+    "simulate": ("twin.simulation", "simulate"),
     "optimize": ("twin.optimize", None),
     "InputError": ("twin.errors", "InputError"),
 }

@@ -196,7 +196,7 @@ def simulate_command(
     from rich.progress import Progress
 
     from twin.results import write_netcdf
-    from twin.simulate import simulate
+    from twin.simulation import simulate
     from twin.site import load_site
 
     site = load_site(site_name)
@@ -215,7 +215,7 @@ def simulate_command(
 @app.command("run")
 def run_command() -> None:
     """The main job: the demo site through its 0.4 % evaporation design day, and its headline numbers."""
-    from twin.simulate import simulate
+    from twin.simulation import simulate
 
     ds = simulate("demo", weather="design:austin:evaporation_0.4", duration=24 * 3600, plant_step=30.0)
     console.print(summarise_run(ds))

@@ -1,10 +1,12 @@
 """Coolant properties: water, PG25 and PG30 as fast, vectorised functions of T (degC);
 also dry air and the latent heat of water.
 
-Each property is tabulated once per fluid (lazily, on first use) from CoolProp
-on a 0.05 K grid over the fluid's range and then linearly interpolated, so no
-call reaches ``PropsSI`` inside a time loop.  Outside the range the value at
-the nearest bound is returned.
+Each property is tabulated from CoolProp on a 0.05 K grid over the fluid's
+range and linearly interpolated, so no call reaches ``PropsSI`` inside a time
+loop.  The tables ship with the package (``twin/data/media/<fluid>.npz``,
+written by ``python -m twin.media``; a test rebuilds them from CoolProp and
+compares), so a run does not pay CoolProp's ~2 s import.  Outside the range
+the value at the nearest bound is returned.
 
 References:
 - CoolProp (Bell et al., Ind. Eng. Chem. Res. 53 (2014) 2498): water by the
@@ -21,8 +23,11 @@ References:
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -41,9 +46,8 @@ R_AIR = 287.055
 _KEYS = {"density": "D", "cp": "C", "viscosity": "V", "conductivity": "L"}
 
 
-@lru_cache(maxsize=None)
-def _table(coolprop_name: str, T_min: float, T_max: float) -> dict[str, np.ndarray]:
-    """Property table of one fluid: temperature grid (degC) and each property (SI)."""
+def build_table(coolprop_name: str, T_min: float, T_max: float) -> dict[str, np.ndarray]:
+    """Property table of one fluid from CoolProp: temperature grid (degC) and each property (SI)."""
     from CoolProp.CoolProp import PropsSI
 
     n = int(round((T_max - T_min) / DT_TABLE)) + 1
@@ -53,6 +57,29 @@ def _table(coolprop_name: str, T_min: float, T_max: float) -> dict[str, np.ndarr
         values = np.asarray(PropsSI(key, "T", T + 273.15, "P", P_TABLE, coolprop_name), dtype=float)
         table[prop] = values
     return table
+
+
+def tables_dir() -> Path:
+    return Path(str(resources.files("twin") / "data" / "media"))
+
+
+@lru_cache(maxsize=None)
+def _table(name: str) -> dict[str, np.ndarray]:
+    """The shipped property table of coolant ``name``."""
+    with np.load(tables_dir() / f"{name}.npz") as data:
+        return {key: data[key] for key in data.files}
+
+
+def write_tables(folder: Path | None = None) -> list[Path]:
+    """Rebuild every shipped table from CoolProp (run when the grid or CoolProp changes)."""
+    folder = Path(folder) if folder else tables_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for c in COOLANTS.values():
+        path = folder / f"{c.name}.npz"
+        np.savez_compressed(path, **build_table(c.coolprop_name, c.T_min, c.T_max))
+        paths.append(path)
+    return paths
 
 
 @dataclass(frozen=True)
@@ -69,7 +96,7 @@ class Coolant:
     T_max: float
 
     def _interp(self, prop: str, T) -> np.ndarray | float:
-        table = _table(self.coolprop_name, self.T_min, self.T_max)
+        table = _table(self.name)
         return np.interp(T, table["T"], table[prop])
 
     def density(self, T):
@@ -112,3 +139,8 @@ def latent_heat_vaporisation(T):
 def air_density(T, p=101325.0):
     """Density of dry air (kg/m3) at ``T`` (degC) and pressure ``p`` (Pa), ideal gas."""
     return np.asarray(p, dtype=float) / (R_AIR * (np.asarray(T, dtype=float) + 273.15))
+
+
+if __name__ == "__main__":
+    for written in write_tables(sys.argv[1] if len(sys.argv) > 1 else None):
+        print(written)

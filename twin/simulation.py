@@ -109,56 +109,73 @@ def build(site: Site, *, out_of_service: dict[str, float] | None = None) -> Mode
     return Model(site, groups, loops, tuple(types), np.maximum(C_coils, 1.0))
 
 
-def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, iterations: int = 30) -> dict[str, np.ndarray]:
+def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, iterations: int = 60) -> dict[str, np.ndarray]:
     """Steady operation at IT power ``P_it`` (W per group, shape (..., G)) and weather (shape (...)).
 
-    Controllers at their set-points where they can reach them; vectorised over
-    the leading axes (time).  Returns arrays of the same names as the
-    simulation's variables.
+    Controllers sit at their set-points where they can reach them; where the
+    plant cannot hold a loop's set-point the supply floats to the fixed point
+    of the loop (found by iteration on those points only).  Vectorised over
+    the leading axes (time).  Returns arrays named as the simulation's variables.
     """
     g, lp = model.groups, model.loops
     P_it = np.asarray(P_it, dtype=float)
-    T_db = np.asarray(T_dry_bulb, dtype=float)[..., None]
-    T_wb = np.asarray(T_wet_bulb, dtype=float)[..., None]
-    liquid = g.liquid
-    Q_liquid = np.where(liquid, g.liquid_fraction * P_it, 0.0) + g.P_tcs_pumps
-    Q_air = np.where(liquid, (1 - g.liquid_fraction) * P_it, P_it)
-    P_air_fans = AIR_FAN_FRACTION * Q_air
-    L = len(lp.names)
-    members = np.eye(L)[g.loop]  # (G, L)
-    T_supply = np.broadcast_to(lp.T_set, T_db.shape[:-1] + (L,)).copy()
-    C_tcs = np.where(liquid, g.C_tcs, 1.0)
+    shape = P_it.shape[:-1]
+    P = P_it.reshape(-1, P_it.shape[-1])
+    T_db = np.broadcast_to(np.asarray(T_dry_bulb, dtype=float), shape).reshape(-1)
+    T_wb = np.broadcast_to(np.asarray(T_wet_bulb, dtype=float), shape).reshape(-1)
+    T_supply = np.broadcast_to(lp.T_set, (P.shape[0], len(lp.names))).copy()
+    state = _loop_pass(model, P, T_supply, T_db, T_wb)
+    todo = np.flatnonzero((state["T_plant"] > lp.T_set + 1e-9).any(axis=-1))
     for _ in range(iterations):
-        T_fws = T_supply[..., g.loop]
-        T_set_tcs = T_fws * 0 + lp.T_set[g.loop] + g.approach
-        # the TCS return settles where the bank passes the racks' liquid heat
-        T_return_tcs = np.maximum(T_set_tcs, T_fws) + Q_liquid / C_tcs
-        u = cdu.valve_for_setpoint(T_return_tcs, T_fws, C_tcs, g.C_fws_max, g.UA_cdu, T_set_tcs)
-        for _ in range(3):  # with the valve open the supply floats above set-point
-            Q, T_tcs_supply, _ = cdu.exchange(T_return_tcs, T_fws, C_tcs, g.C_fws_max, g.UA_cdu, u)
-            T_return_tcs = T_return_tcs + (Q_liquid - Q) / C_tcs
-        C_fws = np.where(liquid, u * g.C_fws_max, 0.0)
-        C_loop = C_fws @ members + model.C_coils
-        Q_loop = (np.where(liquid, Q_liquid, 0.0) + Q_air + P_air_fans) @ members
-        P_pumps = facility_pump_power(lp, C_loop)
-        T_return = T_supply + (Q_loop + P_pumps) / C_loop
-        plant = [operate(lp.plants[i], T_return[..., i], C_loop[..., i], lp.T_set[i], T_db[..., 0], T_wb[..., 0])
-                 for i in range(L)]
-        T_new = np.stack([p.T_supply for p in plant], axis=-1)
-        T_supply = np.maximum(T_new, lp.T_set)
-    T_tcs_supply = np.where(liquid, T_tcs_supply, np.nan)
-    T_die = np.full(P_it.shape, np.nan)
+        if todo.size == 0:
+            break
+        T_next = np.maximum(state["T_plant"][todo], lp.T_set)
+        part = _loop_pass(model, P[todo], T_next, T_db[todo], T_wb[todo])
+        moved = np.abs(part["T_plant"] - T_next).max(axis=-1) > 1e-7
+        for name, value in part.items():
+            state[name][todo] = value
+        state["T_fws_supply"][todo] = T_next
+        todo = todo[moved]
+    state.pop("T_plant")
+    return {name: value.reshape(shape + value.shape[1:]) for name, value in state.items()}
+
+
+def _loop_pass(model: Model, P, T_supply, T_db, T_wb) -> dict[str, np.ndarray]:
+    """Every steady flow given the facility supply temperatures ``T_supply`` (N, L); P is (N, G)."""
+    g, lp = model.groups, model.loops
+    liquid = g.liquid
+    Q_liquid = np.where(liquid, g.liquid_fraction * P + g.P_tcs_pumps, 0.0)
+    Q_air = np.where(liquid, (1 - g.liquid_fraction) * P, P)
+    P_air_fans = AIR_FAN_FRACTION * Q_air
+    C_tcs = np.where(liquid, g.C_tcs, 1.0)
+    T_fws = T_supply[:, g.loop]
+    T_set_tcs = lp.T_set[g.loop] + g.approach
+    # with the valve open the bank passes eps*C_min per K of (TCS return - facility supply)
+    conductance, _, _ = cdu.exchange(1.0, 0.0, C_tcs, g.C_fws_max, g.UA_cdu, 1.0)
+    T_return_open = T_fws + Q_liquid / np.where(conductance > 0, conductance, 1.0)
+    hold = T_return_open - Q_liquid / C_tcs <= T_set_tcs
+    T_return_tcs = np.where(hold, T_set_tcs + Q_liquid / C_tcs, T_return_open)
+    u = np.where(hold, cdu.valve_for_setpoint(T_return_tcs, T_fws, C_tcs, g.C_fws_max, g.UA_cdu, T_set_tcs), 1.0)
+    T_tcs_supply = T_return_tcs - Q_liquid / C_tcs
+    members = np.eye(len(lp.names))[g.loop]
+    C_loop = np.where(liquid, u * g.C_fws_max, 0.0) @ members + model.C_coils
+    P_pumps = facility_pump_power(lp, C_loop)
+    T_return = T_supply + ((Q_liquid + Q_air + P_air_fans) @ members + P_pumps) / C_loop
+    plant = [operate(lp.plants[i], T_return[:, i], C_loop[:, i], lp.T_set[i], T_db, T_wb)
+             for i in range(len(lp.names))]
+    T_die = np.full(P.shape, np.nan)
     for i, rt in enumerate(model.rack_types):
         if rt is not None:
-            T_die[..., i] = rack_steady_state(rt, P_it[..., i] / g.n_racks[i], T_tcs_supply[..., i])[0]
+            T_die[:, i] = rack_steady_state(rt, P[:, i] / g.n_racks[i], T_tcs_supply[:, i])[0]
     stack = lambda name: np.stack([getattr(p, name) for p in plant], axis=-1)  # noqa: E731
     return dict(
-        T_fws_supply=T_supply, T_fws_return=T_return, C_fws=C_loop, P_fws_pumps=P_pumps,
-        T_tcs_supply=T_tcs_supply, T_tcs_return=np.where(liquid, T_return_tcs, np.nan), T_die_max=T_die,
-        valve=np.where(liquid, u, np.nan), P_compressors=stack("P_compressors"), P_plant_fans=stack("P_fans"),
-        P_condenser_pumps=stack("P_condenser_pumps"), Q_flow_removed=stack("Q_flow_removed"),
-        Q_flow_to_atmosphere=stack("Q_flow_rejected"), m_flow_water_use=stack("m_flow_water_use"),
-        P_tcs_pumps=np.broadcast_to(g.P_tcs_pumps, P_it.shape), P_air_fans=P_air_fans)
+        T_fws_supply=T_supply.copy(), T_fws_return=T_return, C_fws=C_loop, P_fws_pumps=P_pumps,
+        T_tcs_supply=np.where(liquid, T_tcs_supply, np.nan), T_tcs_return=np.where(liquid, T_return_tcs, np.nan),
+        T_die_max=T_die, valve=np.where(liquid, u, np.nan), P_compressors=stack("P_compressors"),
+        P_plant_fans=stack("P_fans"), P_condenser_pumps=stack("P_condenser_pumps"),
+        Q_flow_removed=stack("Q_flow_removed"), Q_flow_to_atmosphere=stack("Q_flow_rejected"),
+        m_flow_water_use=stack("m_flow_water_use"), P_tcs_pumps=np.broadcast_to(g.P_tcs_pumps, P.shape).copy(),
+        P_air_fans=P_air_fans, T_plant=stack("T_supply"))
 
 
 class _Main:

@@ -62,3 +62,12 @@ def test_dry_air_against_coolprop():
     T = np.array([0.0, 20.0, 35.0, 50.0])
     np.testing.assert_allclose(air_density(T), PropsSI("D", "T", T + 273.15, "P", 101325.0, "Air"), rtol=1e-3)
     np.testing.assert_allclose(CP_AIR, PropsSI("C", "T", T + 273.15, "P", 101325.0, "Air"), rtol=2e-3)
+
+
+def test_shipped_tables_equal_a_fresh_coolprop_build():
+    from twin.media import COOLANTS, _table, build_table
+
+    for fluid in COOLANTS.values():
+        fresh, shipped = build_table(fluid.coolprop_name, fluid.T_min, fluid.T_max), _table(fluid.name)
+        for key, values in fresh.items():
+            np.testing.assert_allclose(shipped[key], values, rtol=1e-12, err_msg=f"{fluid.name} {key}")

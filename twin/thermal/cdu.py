@@ -43,19 +43,25 @@ def exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, u):
 
 
 def valve_for_setpoint(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, T_tcs_set,
-                       iterations: int = 40):
+                       iterations: int = 16):
     """Opening (in [U_MIN, 1]) at which the bank holds ``T_tcs_set``: the PI's steady state.
 
-    Vectorised bisection: the TCS supply falls as the valve opens.
+    Vectorised bisection (the TCS supply falls as the valve opens), finished by
+    linear interpolation inside the last bracket.
     """
     shape = np.broadcast(T_tcs_return, T_fws_supply, C_tcs, T_tcs_set).shape
     low, high = np.full(shape, U_MIN), np.ones(shape)
+    T_low = exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, low)[1]
+    T_high = exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, high)[1]
     for _ in range(iterations):
         mid = 0.5 * (low + high)
-        _, T_supply, _ = exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, mid)
-        too_warm = T_supply > T_tcs_set
-        low, high = np.where(too_warm, mid, low), np.where(too_warm, high, mid)
-    return np.where(high >= 1.0, 1.0, np.where(low <= U_MIN, U_MIN, 0.5 * (low + high)))
+        T_mid = exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, mid)[1]
+        too_warm = T_mid > T_tcs_set
+        low, T_low = np.where(too_warm, mid, low), np.where(too_warm, T_mid, T_low)
+        high, T_high = np.where(too_warm, high, mid), np.where(too_warm, T_high, T_mid)
+    span = np.where(T_low > T_high, T_low - T_high, 1.0)
+    u = low + (high - low) * np.clip((T_low - T_tcs_set) / span, 0.0, 1.0)
+    return np.where(T_high > T_tcs_set, 1.0, np.where(T_low <= T_tcs_set, U_MIN, u))
 
 
 def pi_update(gains: ValvePI, u, error, error_previous, dt: float):

@@ -160,7 +160,7 @@ def fan_power(tower: CoolingTower, FR_air):
     return tower.P_fan_nominal * np.maximum(c0 + x * (c1 + x * (c2 + x * c3)), 0.0)
 
 
-_ITERATIONS = 40
+_ITERATIONS = 30
 
 
 def leaving_water_temperature(tower: CoolingTower, T_water_entering, FR_water, T_wet_bulb, FR_air):
