@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -106,6 +107,16 @@ def _ramp_integral(phi, e):
     u = np.maximum(phi + e / 2, 0.0)
     v = np.maximum(phi - e / 2, 0.0)
     return (u**3 - v**3) / (6 * e)
+
+
+@lru_cache(maxsize=4)
+def _jitter_chunk(seed: int, chunk: int, n_lags: int, n_racks: int) -> np.ndarray:
+    """Lag index of every rack for ``_JITTER_CHUNK`` iterations, keyed to the seed and chunk number.
+
+    Cached: consecutive blocks of a simulation fall in the same chunk.
+    """
+    rng = np.random.default_rng([seed, 2, chunk % 2**64])
+    return rng.integers(0, n_lags, (_JITTER_CHUNK, n_racks), dtype=np.uint8)
 
 
 @dataclass(frozen=True)
@@ -341,8 +352,7 @@ class TrainingProfile:
 
         iteration = np.floor((a + self.edge_time / 2) / self.period).astype(np.int64)
         first_chunk = int(iteration[0]) // _JITTER_CHUNK
-        chunks = [np.random.default_rng([self.seed, 2, c % 2**64]).integers(0, n_lags, (_JITTER_CHUNK, n_racks),
-                                                                              dtype=np.uint8)
+        chunks = [_jitter_chunk(self.seed, c, n_lags, n_racks)
                   for c in range(first_chunk, int(iteration[-1]) // _JITTER_CHUNK + 1)]
         lag_index = np.concatenate(chunks)
         out = np.empty((n_steps, n_racks))
