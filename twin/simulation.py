@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
@@ -51,7 +52,9 @@ from twin.thermal.network import (
     facility_pump_power,
 )
 from twin.thermal.pipe import Pipe, pipe_initial_state, plug_flow_step
-from twin.thermal.plant import operate
+from twin.scenarios import EquipmentOutage, Scenario, availability, parse as parse_scenario
+from twin.thermal.plant import LoopPlant, operate
+from twin.thermal.storage import StratifiedTank, TankState, tank_energy, tank_step
 from twin.thermal.rack_array import RackArray, RackType, rack_steady_state
 from twin.weather import load_weather
 from twin.workload import ConstantProfile
@@ -201,31 +204,49 @@ class _Main:
 
 def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 3600.0, weather=None,
              workload=None, plant_step: float = 10.0, it_step: float = 1.0, resolution: str = "group",
-             mode: str = "dynamic", out_of_service: dict[str, float] | None = None, seed: int = 0,
-             progress=None) -> xr.Dataset:
+             mode: str = "dynamic", scenario: str | Scenario | None = None, events=(),
+             out_of_service: dict[str, float] | None = None, seed: int = 0, progress=None) -> xr.Dataset:
     """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
 
-    weather: a spec for :func:`twin.weather.load_weather` (default: the site's own), or a
-    Dataset with ``T_dry_bulb`` and ``T_wet_bulb`` (degC), with or without a ``time`` dim;
-    workload: a profile from :mod:`twin.workload` (default: constant 80 % of peak);
-    resolution: "group" (one representative rack per rack group) or "rack" (every rack);
-    mode: "dynamic" (co-simulation) or "quasi_steady" (plant steady state every plant step,
-    for long runs); out_of_service: plant name -> fraction of its units failed;
-    progress: a callable ``progress(done, total)`` called after each plant step.
+    weather: a spec for :func:`twin.weather.load_weather` (default: the site's own, or the
+    scenario's), or a Dataset with ``T_dry_bulb`` and ``T_wet_bulb`` (degC), with or
+    without a ``time`` dim; workload: a profile from :mod:`twin.workload` (default:
+    constant 80 % of peak); resolution: "group" (one representative rack per rack group)
+    or "rack" (every rack); mode: "dynamic" (co-simulation) or "quasi_steady" (plant
+    steady state every plant step, for long runs); scenario: a name or spec from
+    :mod:`twin.scenarios` (e.g. "chiller_trip:at=15:00,units=1"); events: more
+    :class:`twin.scenarios.EquipmentOutage` events; out_of_service: plant name ->
+    fraction of its units failed for the whole run; progress: a callable
+    ``progress(done, total)`` called after each plant step.  A dynamic run starts from
+    the healthy plant's steady state at the first step's load and weather.
     """
     site = load_site(site) if isinstance(site, str) else site
     _check_options(duration, plant_step, it_step, resolution, mode)
-    model = build(site, out_of_service=out_of_service)
+    try:
+        first = pd.Timestamp(start)
+    except (ValueError, TypeError):
+        raise InputError.one("simulate", "start", repr(start), "a timestamp such as '2025-07-21 14:00'") from None
+    # workload clocks and scenario times count seconds from local midnight of the start day
+    t0 = float((first - first.normalize()).total_seconds())
+    events = list(events)
+    if scenario is not None:
+        chosen = scenario if isinstance(scenario, Scenario) else parse_scenario(scenario, site, start_of_day=t0)
+        events += chosen.events
+        weather = weather if weather is not None else chosen.weather
     workload = workload or ConstantProfile(0.8)
     n_steps = int(round(duration / plant_step))
-    wx = _weather(weather or site.location.weather, start, n_steps, plant_step)
-    # workload clocks count seconds from local midnight of the start day (daily patterns)
-    t0 = float((wx["time"].values[0] - wx["time"].values[0].astype("datetime64[D]")) / np.timedelta64(1, "s"))
+    wx = _weather(site.location.weather if weather is None else weather, start, n_steps, plant_step)
     if mode == "quasi_steady":
-        return _quasi_steady(model, wx, workload, plant_step, t0)
+        if events:
+            raise InputError.one("simulate", "mode", "'quasi_steady' with scenario events",
+                                 "mode='dynamic' for failures that start and end within the run")
+        return _quasi_steady(build(site, out_of_service=out_of_service), wx, workload, plant_step, t0)
+    for plant, fraction in (out_of_service or {}).items():
+        events += [EquipmentOutage(kind, 0.0, np.inf, fraction, plant) for kind in ("tower", "dry_cooler", "chiller")]
     # one BLAS thread: the rack kernel's small matrix products lose to thread hand-offs on shared cores
     with threadpool_limits(1, "blas"):
-        return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0)
+        return _dynamic(build(site), wx, workload, plant_step, it_step, resolution, seed, progress, t0,
+                        tuple(events))
 
 
 def _weather(spec, start, n_steps: int, plant_step: float) -> xr.Dataset:
@@ -265,11 +286,14 @@ def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0:
     P_it = fraction[:, None] * g.P_peak * g.n_racks
     state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values)
     zero = np.zeros(len(t))
+    loops = np.zeros((len(t), len(model.loops.names)))
+    state.update(n_shutdown=np.zeros(P_it.shape), Q_flow_storage_gains=loops, storage_hours_left=loops + np.nan)
     return _dataset(model, wx, plant_step, P_it, state, T_die_mean=state["T_die_max"],
                     n_throttled=np.zeros(P_it.shape), E_stored=zero, mode="quasi_steady")
 
 
-def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0) -> xr.Dataset:
+def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
+             events=()) -> xr.Dataset:
     site, g, lp = model.site, model.groups, model.loops
     n_steps, K = wx.sizes["time"], int(round(plant_step / it_step))
     rng = np.random.default_rng(seed)
@@ -277,6 +301,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     air = np.flatnonzero(~g.liquid)
     G, L = len(g.names), len(lp.names)
     T_db, T_wb = wx["T_dry_bulb"].values, wx["T_wet_bulb"].values
+    rho_cp = RHO_FACILITY * CP_FACILITY
 
     # racks: every rack, or one representative rack per group whose heat counts n_racks times
     if resolution == "rack":
@@ -296,90 +321,119 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
             return workload.block(t0 + t, k, dt, rack_group.size, rng) * P_peak_rack
         return workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * P_peak_rack
 
-    # start from the healthy plant's steady state at the first step's load and weather
+    # start from the steady state at the first step's load and weather
     f0 = float(np.mean(workload.site_fraction(t0 + np.arange(K + 1) * it_step)[:K]))
-    init = steady_state(build(site), f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0])
+    init = steady_state(model, f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0])
     racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
     T_header = np.nan_to_num(init["T_tcs_return"][liquid])
     valve = np.nan_to_num(init["valve"][liquid], nan=1.0)
     error_prev = np.zeros(liquid.size)
-    volume = lp.M_main / (RHO_FACILITY * CP_FACILITY)
-    V_max = (g.C_fws_max @ np.eye(L)[g.loop] + model.C_coils) / (RHO_FACILITY * CP_FACILITY) * plant_step
-    if np.any(V_max > volume):
-        i = int(np.argmax(V_max / volume))
+    volume = lp.M_main / rho_cp
+    C_open = np.bincount(g.loop[liquid], g.C_fws_max[liquid], minlength=L) + model.C_coils
+    if np.any(C_open / rho_cp * plant_step > volume):
+        i = int(np.argmax(C_open / rho_cp * plant_step / volume))
         raise InputError.one(site.file, f"facility_loops[{i}].pipe_length",
                              f"a transport delay shorter than the plant step ({plant_step:g} s)",
                              "a longer main, or a shorter plant_step")
     supply = [_Main(volume[i], init["T_fws_supply"][i]) for i in range(L)]
     ret = [_Main(volume[i], init["T_fws_return"][i]) for i in range(L)]
+    tanks = [_storage(site, lp, i) for i in range(L)]
     C_tcs = g.C_tcs[liquid]
     T_set_tcs = lp.T_set[g.loop[liquid]] + g.approach[liquid]
     members = np.eye(L)[g.loop]
+    E_room = 0.0  # air-side heat left in the halls while no coil water flows
 
     def stored() -> float:
         racks_heat = np.bincount(rack_group, racks.stored_energy(), minlength=liquid.size) * weight
-        return float(racks_heat.sum() + (C_tcs * plant_step * T_header).sum()
-                     + sum(m.stored() for m in supply + ret))
+        return float(racks_heat.sum() + (C_tcs * plant_step * T_header).sum() + E_room
+                     + sum(m.stored() for m in supply + ret) + sum(t.energy() for t in tanks if t))
 
     E0 = stored()
     out = {name: np.zeros((n_steps, G)) for name in ("P_it", "T_die_max", "T_die_mean", "T_tcs_supply",
-                                                     "T_tcs_return", "valve", "n_throttled")}
+                                                     "T_tcs_return", "valve", "n_throttled", "n_shutdown")}
     out.update({name: np.zeros((n_steps, L)) for name in (
         "T_fws_supply", "T_fws_return", "C_fws", "P_fws_pumps", "P_compressors", "P_plant_fans",
-        "P_condenser_pumps", "Q_flow_removed", "Q_flow_to_atmosphere", "m_flow_water_use")})
+        "P_condenser_pumps", "Q_flow_removed", "Q_flow_to_atmosphere", "m_flow_water_use",
+        "Q_flow_storage_gains", "storage_hours_left")})
     out["E_stored"] = np.zeros(n_steps)
     out["P_tcs_pumps"] = np.broadcast_to(g.P_tcs_pumps, (n_steps, G))
     out["P_air_fans"] = np.zeros((n_steps, G))
+    plants: dict[tuple, LoopPlant] = {}
     for k in range(n_steps):
-        C_fws = valve * g.C_fws_max[liquid]
-        C_loop = np.bincount(g.loop[liquid], C_fws, minlength=L) + model.C_coils
-        V = C_loop / (RHO_FACILITY * CP_FACILITY) * plant_step
+        t = k * plant_step
+        # equipment in service this step
+        cdu_share = np.array([availability(events, t, "cdu", name) for name in g.names])[liquid]
+        pump_share = np.array([availability(events, t, "fws_pump", name) for name in lp.names])
+        C_fws = valve * g.C_fws_max[liquid] * cdu_share
+        C_coils = model.C_coils.copy()
+        demand = np.bincount(g.loop[liquid], C_fws, minlength=L) + C_coils
+        scale = np.minimum(1.0, pump_share * C_open / np.where(demand > 0, demand, 1.0))
+        C_fws = C_fws * scale[g.loop[liquid]]
+        C_coils = C_coils * scale
+        C_loop = np.bincount(g.loop[liquid], C_fws, minlength=L) + C_coils
+        flowing = C_loop > 0
+        V = C_loop / rho_cp * plant_step
         T_fws = np.array([supply[i].outflow(V[i]) for i in range(L)])
         T_plant_in = np.array([ret[i].outflow(V[i]) for i in range(L)])
 
-        Q_cdu, T_tcs_supply, _ = cdu.exchange(T_header, T_fws[g.loop[liquid]], C_tcs, g.C_fws_max[liquid],
-                                              g.UA_cdu[liquid], valve)
+        Q_cdu, T_tcs_supply, _ = cdu.exchange(T_header, T_fws[g.loop[liquid]], C_tcs, g.C_fws_max[liquid] * cdu_share,
+                                              g.UA_cdu[liquid] * cdu_share, valve * scale[g.loop[liquid]])
         report = racks.advance(power, T_tcs_supply, K, it_step)
         Q_liquid = report.Q_flow_liquid * weight
-        P_liquid_racks = report.P * weight
         T_header = T_tcs_supply + (Q_liquid + g.P_tcs_pumps[liquid]) / C_tcs
 
-        P_air_racks = workload.site_fraction(t0 + k * plant_step + it_step * np.arange(K + 1))[:K].mean() \
+        P_air_racks = workload.site_fraction(t0 + t + it_step * np.arange(K + 1))[:K].mean() \
             * g.P_peak[air] * g.n_racks[air]
         Q_air = np.zeros(G)
         Q_air[liquid] = report.Q_flow_air * weight
         Q_air[air] = P_air_racks
         P_air_fans = AIR_FAN_FRACTION * Q_air
-        P_pumps = facility_pump_power(lp, C_loop)
-        heat_in = np.bincount(g.loop[liquid], Q_cdu, minlength=L) + (Q_air + P_air_fans) @ members + P_pumps
-        T_fws_return = T_fws + heat_in / C_loop
-        plant = [operate(lp.plants[i], T_plant_in[i], C_loop[i], lp.T_set[i], T_db[k], T_wb[k]) for i in range(L)]
+        P_pumps = np.where(flowing, facility_pump_power(lp, C_loop), 0.0)
+        coil_heat = (Q_air + P_air_fans) @ members
+        E_room += float(np.where(C_coils > 0, 0.0, coil_heat).sum()) * plant_step
+        heat_in = np.bincount(g.loop[liquid], Q_cdu, minlength=L) + np.where(C_coils > 0, coil_heat, 0.0) + P_pumps
+        T_fws_return = T_fws + heat_in / np.where(flowing, C_loop, 1.0)
         for i in range(L):
+            key = (i,) + tuple(availability(events, t, kind, lp.plant_names[i])
+                               for kind in ("tower", "dry_cooler", "chiller"))
+            if key not in plants:
+                plants[key] = LoopPlant.share(site.plant(lp.plant_names[i]), lp.plant_share[i],
+                                              dict(zip(("tower", "dry_cooler", "chiller"), key[1:])))
+            op = operate(plants[key], T_plant_in[i], C_loop[i], lp.T_set[i], T_db[k], T_wb[k]) if flowing[i] \
+                else None
+            T_out = float(op.T_supply) if op else T_plant_in[i]
+            T_push, gains, hours = T_out, 0.0, np.nan
+            if tanks[i] is not None:
+                T_push, gains = tanks[i].serve(T_out, lp.T_set[i], V[i], T_db[k], plant_step)
+                hours = tanks[i].hours_left(lp.C_design[i] / rho_cp)
             ret[i].push(T_fws_return[i], V[i])
-            supply[i].push(float(plant[i].T_supply), V[i])
+            supply[i].push(T_push, V[i])
+            if op:
+                out["P_compressors"][k, i], out["P_plant_fans"][k, i] = op.P_compressors, op.P_fans
+                out["P_condenser_pumps"][k, i], out["Q_flow_to_atmosphere"][k, i] = op.P_condenser_pumps, \
+                    op.Q_flow_rejected
+                out["m_flow_water_use"][k, i] = op.m_flow_water_use
+            out["Q_flow_removed"][k, i] = C_loop[i] * (T_plant_in[i] - T_out)
+            out["Q_flow_storage_gains"][k, i] = gains
+            out["storage_hours_left"][k, i] = hours
 
         error = T_tcs_supply - T_set_tcs
         valve = cdu.pi_update(cdu.ValvePI(), valve, error, error_prev, plant_step)
         error_prev = error
 
-        P_group = np.zeros(G)
-        P_group[liquid] = P_liquid_racks
-        P_group[air] = P_air_racks
-        out["P_it"][k] = P_group
+        out["P_it"][k, liquid] = report.P * weight
+        out["P_it"][k, air] = P_air_racks
         out["T_die_max"][k, liquid] = report.T_die_max
         out["T_die_mean"][k, liquid] = report.T_die_mean
         out["T_tcs_supply"][k, liquid] = T_tcs_supply
         out["T_tcs_return"][k, liquid] = T_header
         out["valve"][k, liquid] = C_fws / g.C_fws_max[liquid]
-        out["n_throttled"][k, liquid] = report.n_throttled * (weight if resolution == "group" else 1)
+        scale_racks = weight if resolution == "group" else 1
+        out["n_throttled"][k, liquid] = report.n_throttled * scale_racks
+        out["n_shutdown"][k, liquid] = report.n_shutdown * scale_racks
         out["P_air_fans"][k] = P_air_fans
         out["T_fws_supply"][k], out["T_fws_return"][k], out["C_fws"][k] = T_fws, T_fws_return, C_loop
         out["P_fws_pumps"][k] = P_pumps
-        for name, attr in (("P_compressors", "P_compressors"), ("P_plant_fans", "P_fans"),
-                           ("P_condenser_pumps", "P_condenser_pumps"), ("Q_flow_to_atmosphere", "Q_flow_rejected"),
-                           ("m_flow_water_use", "m_flow_water_use")):
-            out[name][k] = [float(p._asdict()[attr]) for p in plant]
-        out["Q_flow_removed"][k] = C_loop * (T_plant_in - np.array([float(p.T_supply) for p in plant]))
         out["E_stored"][k] = stored() - E0
         if progress is not None:
             progress(k + 1, n_steps)
@@ -388,6 +442,47 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     state = {name: out[name] for name in out if name not in ("P_it", "T_die_mean", "n_throttled", "E_stored")}
     return _dataset(model, wx, plant_step, out["P_it"], state, T_die_mean=out["T_die_mean"],
                     n_throttled=out["n_throttled"], E_stored=out["E_stored"], mode="dynamic")
+
+
+class _Storage:
+    """A loop's share of its plant's cold-water tanks, discharged when the plant falls short.
+
+    Charged at ``T_set - delta_T_nominal`` at the start (full); while the plant's
+    supply is above the set-point, the share ``x`` of the loop flow that brings
+    the mix back to the set-point passes through the tank (cold water out at
+    the bottom, warm plant water in at the top).  Not recharged within a run.
+    """
+
+    def __init__(self, tank: StratifiedTank, T_cold: float):
+        self.tank = tank
+        self.state = TankState(tank.volume, T_cold, T_cold)
+
+    def energy(self) -> float:
+        return tank_energy(self.tank, self.state)
+
+    def serve(self, T_plant: float, T_set: float, V: float, T_ambient: float, dt: float) -> tuple[float, float]:
+        """Supply temperature after the tank, and the tank's mean ambient gain (W), for one step."""
+        x = 0.0
+        if T_plant > T_set + 1e-6 and self.state.V_cold > 0 and self.state.T_cold < T_set:
+            x = min((T_plant - T_set) / (T_plant - self.state.T_cold), 1.0)
+        step = tank_step(self.tank, self.state, -x * V / dt, T_plant, T_ambient, dt)
+        self.state = step.state
+        return (1 - x) * T_plant + x * step.T_out, step.Q_flow_ambient
+
+    def hours_left(self, V_flow_design: float) -> float:
+        """Hours the remaining cold water could carry the whole loop at design flow."""
+        return self.state.V_cold / V_flow_design / 3600.0
+
+
+def _storage(site: Site, loops: FacilityLoops, i: int) -> _Storage | None:
+    plant = site.plant(loops.plant_names[i])
+    model = plant.storage_model
+    if model is None or plant.storage_count == 0:
+        return None
+    tank = StratifiedTank(volume=plant.storage_count * model.volume * loops.plant_share[i],
+                          UA_ambient=plant.storage_count * model.UA_loss * loops.plant_share[i],
+                          rho=RHO_FACILITY, cp=CP_FACILITY)
+    return _Storage(tank, loops.T_set[i] - model.delta_T_nominal)
 
 
 _META = {
@@ -411,6 +506,9 @@ _META = {
     "Q_flow_removed": ("loop", "W", "heat removed from the facility water by the plant"),
     "Q_flow_to_atmosphere": ("loop", "W", "heat given by the plant to the atmosphere"),
     "m_flow_water_use": ("loop", "kg/s", "make-up and spray water evaporated, drifted or blown down"),
+    "n_shutdown": ("group", "1", "racks whose accelerators have shut down"),
+    "Q_flow_storage_gains": ("loop", "W", "heat gained by the cold-water storage from its surroundings"),
+    "storage_hours_left": ("loop", "h", "hours the cold water left in storage could carry the loop at design flow"),
 }
 
 
@@ -423,18 +521,20 @@ def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttl
     P_cooling = (data["P_tcs_pumps"].sum(-1) + data["P_air_fans"].sum(-1) + data["P_fws_pumps"].sum(-1)
                  + data["P_compressors"].sum(-1) + data["P_plant_fans"].sum(-1) + data["P_condenser_pumps"].sum(-1))
     P_it_total = P_it.sum(-1)
-    heat_in = P_it_total + data["P_tcs_pumps"].sum(-1) + data["P_air_fans"].sum(-1) + data["P_fws_pumps"].sum(-1)
+    heat_in = (P_it_total + data["P_tcs_pumps"].sum(-1) + data["P_air_fans"].sum(-1) + data["P_fws_pumps"].sum(-1)
+               + data["Q_flow_storage_gains"].sum(-1))
     variables.update(
         P_it_total=variable("time", P_it_total, "W", "IT electrical power of the site"),
         P_cooling=variable("time", P_cooling, "W", "cooling power: pumps, fans and compressors"),
         P_facility=variable("time", P_it_total + P_cooling, "W",
                             "facility power: IT plus cooling (electrical losses not included)"),
         Q_flow_into_plant=variable("time", heat_in, "W",
-                                   "heat into the cooling water system: IT, pump and air-side fan heat"),
+                                   "heat into the cooling water system: IT, pump and fan heat, storage gains"),
         Q_flow_rejected=variable("time", data["Q_flow_removed"].sum(-1), "W",
                                  "heat leaving the cooling water system at the plant"),
         E_thermal_stored=variable("time", E_stored, "J",
-                                  "heat stored in racks, TCS and facility mains, relative to the start"),
+                                  "heat stored in racks, TCS, facility mains, storage and hall air, relative to "
+                                  "the start"),
         T_dry_bulb=variable("time", wx["T_dry_bulb"].values, "degC", "outdoor dry-bulb temperature"),
         T_wet_bulb=variable("time", wx["T_wet_bulb"].values, "degC", "outdoor wet-bulb temperature"),
         T_die_limit=variable("group", g.T_throttle, "degC", "die throttle temperature of the group's racks"),

@@ -71,6 +71,8 @@ class FacilityLoops:
     Q_design: np.ndarray  #: design heat load (W)
     liquid_class_limit: np.ndarray  #: upper bound of the ASHRAE class (degC)
     plants: tuple[LoopPlant, ...]
+    plant_share: np.ndarray  #: fraction of its plant's design load each loop carries
+    plant_names: tuple[str, ...]  #: the site plant each loop is served by
 
 
 def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> tuple[RackGroups, FacilityLoops]:
@@ -126,13 +128,17 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
         C.append(c)
         M.append(volume * RHO_FACILITY * CP_FACILITY)
         P_pump.append(P_design)
-        plants.append(LoopPlant.share(plant, q / plant_load[plant.name], failed.get(plant.name, 0.0)))
+        lost = failed.get(plant.name, 0.0)
+        plants.append(LoopPlant.share(plant, q / plant_load[plant.name],
+                                      {kind: 1.0 - lost for kind in ("tower", "dry_cooler", "chiller")}))
     loops = FacilityLoops(
         names=tuple(loop.name for loop in site.facility_loops),
         T_set=np.array([loop.T_supply_set for loop in site.facility_loops]),
         C_design=np.array(C), M_main=np.array(M), P_pump_design=np.array(P_pump), Q_design=np.array(Q),
         liquid_class_limit=np.array([LIQUID_CLASSES[loop.liquid_class] for loop in site.facility_loops]),
-        plants=tuple(plants))
+        plants=tuple(plants), plant_share=np.array([q / plant_load[loop.plant] for q, loop in
+                                                    zip(Q, site.facility_loops)]),
+        plant_names=tuple(loop.plant for loop in site.facility_loops))
     return groups, loops
 
 

@@ -38,6 +38,9 @@ CP_WATER = 4180.0
 #: Specific heat of air (J/(kg K)) and the dry-cooler air rise at its rating point (K) [estimate].
 CP_AIR = 1006.0
 AIR_RISE_NOMINAL = 10.0
+#: Highest water-flow ratio per tower cell: the upper validity limit of the EnergyPlus
+#: approach correlations (research/physics.md 2.1); more water than this bypasses the cells.
+TOWER_FR_WATER_MAX = 1.25
 #: Condenser-water pump power per W of chiller condenser heat [estimate, ~1 %].
 CONDENSER_PUMP_FRACTION = 0.01
 
@@ -74,16 +77,20 @@ class LoopPlant:
     chiller: ChillerModel | None
 
     @classmethod
-    def share(cls, plant, fraction: float, out_of_service: float = 0.0) -> "LoopPlant":
+    def share(cls, plant, fraction: float, available: dict[str, float] | None = None) -> "LoopPlant":
         """Units of ``plant`` serving a loop that carries ``fraction`` of its design load.
 
-        ``out_of_service`` is the fraction of each kind of unit unavailable (failures).
+        ``available`` maps "tower", "dry_cooler", "chiller" to the fraction of those
+        units in service (default all).
         """
-        def part(n):
+        available = available or {}
+
+        def part(n, kind):
             n_loop = max(1, math.ceil(n * fraction - 1e-9)) if n else 0
-            return int(math.floor(n_loop * (1.0 - out_of_service) + 1e-9))
-        return cls(plant.arrangement, part(plant.tower_count), part(plant.dry_cooler_count),
-                   part(plant.chiller_count), plant.tower_model, plant.dry_cooler_model, plant.chiller_model)
+            return int(math.floor(n_loop * available.get(kind, 1.0) + 1e-9))
+        return cls(plant.arrangement, part(plant.tower_count, "tower"), part(plant.dry_cooler_count, "dry_cooler"),
+                   part(plant.chiller_count, "chiller"), plant.tower_model, plant.dry_cooler_model,
+                   plant.chiller_model)
 
 
 class PlantOperation(NamedTuple):
@@ -113,7 +120,9 @@ def operate(plant: LoopPlant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb) -
         T_pre, P_fans, water = _dry_coolers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)
         T_condenser = T_dry_bulb + plant.dry_cooler.approach_nominal
     Q_pre = C_flow * (T_return - T_pre)
-    if plant.chiller is None or plant.n_chillers == 0:
+    # water-cooled chillers reject their condenser heat through the towers: none without them
+    no_condenser = plant.arrangement == "towers_with_chillers" and plant.n_towers == 0
+    if plant.chiller is None or plant.n_chillers == 0 or no_condenser:
         return PlantOperation(T_pre, zero, P_fans, zero, Q_pre, Q_pre, water, zero)
     trim = C_flow * np.maximum(T_pre - T_set, 0.0)
     op, n_on = _run_chillers(plant.chiller, plant.n_chillers, trim, T_set, T_condenser)
@@ -160,9 +169,13 @@ def _towers(plant, T_return, C_flow, T_set, T_wet_bulb):
     n = plant.n_towers
     if n == 0:
         return T_return, np.zeros_like(T_return), np.zeros_like(T_return)
-    op = towers.tower_operation(tower_cell(plant.tower), T_return, C_flow / (CP_WATER * n), T_wet_bulb, T_set,
-                                CP_WATER)
-    return op.T_leaving, op.P_fan * n, op.m_flow_makeup * n
+    cell = tower_cell(plant.tower)
+    # a cell takes at most its correlation's top water-flow ratio; the rest bypasses the towers
+    m_flow = C_flow / CP_WATER
+    m_cells = np.minimum(m_flow, n * TOWER_FR_WATER_MAX * cell.m_flow_water_nominal)
+    op = towers.tower_operation(cell, T_return, m_cells / n, T_wet_bulb, T_set, CP_WATER)
+    T_mixed = (m_cells * op.T_leaving + (m_flow - m_cells) * T_return) / np.where(m_flow > 0, m_flow, 1.0)
+    return T_mixed, op.P_fan * n, op.m_flow_makeup * n
 
 
 def dry_cooler_unit(model: DryCoolerModel) -> dry_coolers.DryCooler:
