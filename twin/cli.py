@@ -190,6 +190,7 @@ def simulate_command(
     resolution: str = typer.Option("group", help="group (one rack per group) or rack (every rack)"),
     plant_step: float = typer.Option(10.0, help="plant step (s)"),
     mode: str = typer.Option("dynamic", help="dynamic or quasi_steady"),
+    scenario: Optional[str] = typer.Option(None, help="e.g. chiller_trip:at=15:00,units=1 (see twin scenarios)"),
     out: Optional[Path] = typer.Option(None, help="write the result Dataset to this netCDF file"),
 ) -> None:
     """Simulate a site's racks and cooling plant and print the headline numbers."""
@@ -204,12 +205,47 @@ def simulate_command(
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"simulating {site.name}", total=None)
         ds = simulate(site, start=start, duration=hours * 3600, weather=weather, workload=profile,
-                      resolution=resolution, plant_step=plant_step, mode=mode,
+                      resolution=resolution, plant_step=plant_step, mode=mode, scenario=scenario,
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(summarise_run(ds))
+    if scenario is not None:
+        from twin.scenarios import parse, ride_through
+
+        first = pd_timestamp(start)
+        chosen = parse(scenario, site, start_of_day=(first - first.normalize()).total_seconds())
+        if chosen.events:
+            metrics = ride_through(ds, min(e.start for e in chosen.events))
+            table = Table(title=f"ride-through: {scenario}")
+            table.add_column("metric")
+            table.add_column("value", justify="right")
+            for name, value in metrics.items():
+                table.add_row(name, "n/a (did not happen)" if value != value else f"{value:,.2f}")
+            console.print(table)
     if out is not None:
         write_netcdf(ds, out)
         console.print(f"written {out}")
+
+
+def pd_timestamp(text: str):
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise InputError.one("<command line>", "--start", repr(text), "a timestamp such as '2025-07-21 14:00'") from None
+
+
+@app.command("scenarios")
+def scenarios_command() -> None:
+    """List the named failure and weather scenarios and their parameters."""
+    from twin.scenarios import describe
+
+    table = Table(title="Scenarios (use NAME or NAME:key=value,... with --scenario)")
+    table.add_column("name")
+    table.add_column("what it does")
+    for name, text in describe().items():
+        table.add_row(name, text)
+    console.print(table)
 
 
 @app.command("run")
