@@ -281,12 +281,12 @@ def _check_options(duration, plant_step, it_step, resolution, mode):
 
 def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0: float) -> xr.Dataset:
     g = model.groups
-    t = t0 + np.arange(wx.sizes["time"]) * plant_step
-    fraction = workload.site_fraction(t)
+    t = t0 + np.arange(wx.sizes["time"] + 1) * plant_step
+    fraction = workload.site_fraction(t)[:-1]
     P_it = fraction[:, None] * g.P_peak * g.n_racks
     state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values)
-    zero = np.zeros(len(t))
-    loops = np.zeros((len(t), len(model.loops.names)))
+    zero = np.zeros(len(fraction))
+    loops = np.zeros((len(fraction), len(model.loops.names)))
     state.update(n_shutdown=np.zeros(P_it.shape), Q_flow_storage_gains=loops, storage_hours_left=loops + np.nan)
     return _dataset(model, wx, plant_step, P_it, state, T_die_mean=state["T_die_max"],
                     n_throttled=np.zeros(P_it.shape), E_stored=zero, mode="quasi_steady")

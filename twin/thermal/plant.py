@@ -145,23 +145,25 @@ def _run_chillers(model: ChillerModel, n_units: int, load, T_leaving, T_condense
 
 
 def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb) -> PlantOperation:
+    """Free-cooling coils of every available unit pre-cool the water; compressors are staged for the rest."""
     model = plant.chiller
-    unit = chillers.AirCooledChiller(
-        eir_chiller(model), condenser_offset=0.0,
-        free_cooling_approach=model.free_cooling_approach or None,
-        P_free_cooling_fan_nominal=model.P_free_cooling_fan_nominal)
     n = plant.n_chillers
     zero = np.zeros_like(T_return)
     if n == 0:
         return PlantOperation(T_return, zero, zero, zero, zero, zero, zero, zero)
-    # the water is split over every available unit, so every free-cooling coil is used
-    op = chillers.air_cooled_chiller_operation(unit, C_flow / n, 1.0, T_return, T_set, T_dry_bulb)
-    removed = (op.Q_flow_free_cooling + op.Q_flow_evaporator) * n
+    unit = chillers.AirCooledChiller(
+        eir_chiller(model), condenser_offset=0.0,
+        free_cooling_approach=model.free_cooling_approach or None,
+        P_free_cooling_fan_nominal=model.P_free_cooling_fan_nominal)
+    coils = chillers.air_cooled_chiller_operation(unit, C_flow / n, 1.0, T_return, T_set, T_dry_bulb)
+    free = coils.Q_flow_free_cooling * n
+    P_fans = coils.P_free_cooling_fan * n
+    trim = C_flow * np.maximum(coils.T_precooled - T_set, 0.0)
+    op, n_on = _run_chillers(model, n, trim, T_set, T_dry_bulb)
+    removed = free + op.Q_flow_evaporator * n_on
     T_supply = T_return - removed / np.where(C_flow > 0, C_flow, 1.0)
-    P_fans = op.P_free_cooling_fan * n
-    running = (op.Q_flow_evaporator > 0) * n
-    return PlantOperation(T_supply, op.P * n - P_fans, P_fans, zero, removed, op.Q_flow_rejected * n, zero,
-                          running)
+    return PlantOperation(T_supply, op.P * n_on, P_fans, zero, removed, free + P_fans + op.Q_flow_condenser * n_on,
+                          zero, n_on)
 
 
 def _towers(plant, T_return, C_flow, T_set, T_wet_bulb):
