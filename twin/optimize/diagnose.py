@@ -151,7 +151,12 @@ def _battery(x: DispatchInputs) -> list[str]:
 def make_elastic(lp: LinearProgram, inputs: DispatchInputs) -> dict[str, tuple[np.ndarray, float]]:
     """Add slack columns to every requirement of ``lp``, costed in the category ``violation``.
 
-    Returns the slack blocks by name with their sign in the rows.
+    Penalties rank the requirements: unserved load or unabsorbed supply
+    (10,000 per MWh) before flexible energy, the battery end state and firm
+    demand response (10 per MWh) before the caps (1 per tonne of CO2 or NOx,
+    1 per start), so a plan that a higher cap would make possible is reported
+    as that cap falling short.  Returns the slack blocks by name with their
+    sign in the rows.
     """
     dt = inputs.step_s / 3600.0
     added = {}
@@ -163,16 +168,16 @@ def make_elastic(lp: LinearProgram, inputs: DispatchInputs) -> dict[str, tuple[n
         added[name] = (rows, sign)
 
     balance = lp.constraints["power_balance"].index
-    slack("unserved_load", balance, 1.0, dt)
-    slack("surplus_supply", balance, -1.0, dt)
+    slack("unserved_load", balance, 1.0, 1e4 * dt)
+    slack("surplus_supply", balance, -1.0, 1e4 * dt)
     if "flexible_energy" in lp.constraints:
         rows = lp.constraints["flexible_energy"].index[period_ends(inputs)]
-        slack("flexible_shortfall", rows, 1.0, 1.0)
-        slack("flexible_excess", rows, -1.0, 1.0)
+        slack("flexible_shortfall", rows, 1.0, 10.0)
+        slack("flexible_excess", rows, -1.0, 10.0)
     if "battery_terminal" in lp.constraints:
-        slack("battery_terminal_shortfall", lp.constraints["battery_terminal"].index, 1.0, 1.0)
+        slack("battery_terminal_shortfall", lp.constraints["battery_terminal"].index, 1.0, 10.0)
     if "demand_response_firm" in lp.constraints:
-        slack("demand_response_excess_firm", lp.constraints["demand_response_firm"].index, -1.0, dt)
+        slack("demand_response_excess_firm", lp.constraints["demand_response_firm"].index, -1.0, 10.0 * dt)
     for name in ("CO2_cap", "NOx_cap"):
         if name in lp.constraints:
             slack(f"{name}_excess", lp.constraints[name].index, -1.0, 1e-3)

@@ -332,7 +332,8 @@ def define_turbines(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndar
                      None if d.window is None else d.window.turbine_stops)
     _define_ramps(lp, d, fl, on, start, stop, power)
 
-    cap = np.array([t.starts_per_year_max for t in types]) * fl.count * T * d.x.step_s / YEAR_S
+    # Starts are whole numbers at any optimum, so the prorated cap is rounded down (a tighter relaxation).
+    cap = np.floor(np.array([t.starts_per_year_max for t in types]) * fl.count * T * d.x.step_s / YEAR_S + 1e-9)
     capped = np.flatnonzero(np.isfinite(cap))
     if capped.size:
         rows = lp.add_constraints("turbine_starts_cap", ("turbine_type",), capped.size, upper=cap[capped])

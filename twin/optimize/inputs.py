@@ -84,9 +84,10 @@ class TurbineType:
     ``ramp_W_per_s`` limits a running unit's change of output; a starting unit
     reaches at most ``max(P_min_W, ramp * step)`` in its first step, a stopping
     unit leaves from at most that.  ``min_up_s`` / ``min_down_s`` are minimum
-    run and rest times.  ``starts_per_year_max`` caps starts per unit, prorated
-    to the horizon.  ``units_on_initial`` units are running before the first step
-    (and have been long enough to stop at once).
+    run and rest times.  ``starts_per_year_max`` caps starts per unit; the fleet
+    of a type may start ``count * starts_per_year_max`` units a year, prorated to
+    the horizon and rounded down to whole starts.  ``units_on_initial`` units are
+    running before the first step (and have been long enough to stop at once).
     """
 
     name: str

@@ -106,7 +106,8 @@ def coincident_peak_weights(cp: CoincidentPeak, time: pd.DatetimeIndex, step_s: 
     """
     start = nanoseconds(time) / 1e9
     weights = np.zeros(len(time))
-    for a in nanoseconds(cp.intervals) / 1e9:
+    intervals = pd.DatetimeIndex([_stamp(t, time) for t in cp.intervals])
+    for a in nanoseconds(intervals) / 1e9:
         b = a + cp.interval_s
         overlap = np.clip(np.minimum(start + step_s, b) - np.maximum(start, a), 0.0, None)
         weights += overlap / cp.interval_s
