@@ -112,28 +112,31 @@ def build(site: Site, *, out_of_service: dict[str, float] | None = None) -> Mode
     return Model(site, groups, loops, tuple(types), np.maximum(C_coils, 1.0))
 
 
-def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, iterations: int = 60) -> dict[str, np.ndarray]:
+def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterations: int = 60) -> dict[str, np.ndarray]:
     """Steady operation at IT power ``P_it`` (W per group, shape (..., G)) and weather (shape (...)).
 
     Controllers sit at their set-points where they can reach them; where the
     plant cannot hold a loop's set-point the supply floats to the fixed point
-    of the loop (found by iteration on those points only).  Vectorised over
-    the leading axes (time).  Returns arrays named as the simulation's variables.
+    of the loop (found by iteration on those points only).  ``T_set`` (degC,
+    shape (..., L)) replaces the loops' facility supply set-points, with the
+    CDU set-points following at their design approach.  Vectorised over the
+    leading axes (time).  Returns arrays named as the simulation's variables.
     """
     g, lp = model.groups, model.loops
     P_it = np.asarray(P_it, dtype=float)
     shape = P_it.shape[:-1]
     P = P_it.reshape(-1, P_it.shape[-1])
+    L = len(lp.names)
     T_db = np.broadcast_to(np.asarray(T_dry_bulb, dtype=float), shape).reshape(-1)
     T_wb = np.broadcast_to(np.asarray(T_wet_bulb, dtype=float), shape).reshape(-1)
-    T_supply = np.broadcast_to(lp.T_set, (P.shape[0], len(lp.names))).copy()
-    state = _loop_pass(model, P, T_supply, T_db, T_wb)
-    todo = np.flatnonzero((state["T_plant"] > lp.T_set + 1e-9).any(axis=-1))
+    T_set = np.broadcast_to(lp.T_set if T_set is None else np.asarray(T_set, float), shape + (L,)).reshape(-1, L)
+    state = _loop_pass(model, P, T_set.copy(), T_db, T_wb, T_set)
+    todo = np.flatnonzero((state["T_plant"] > T_set + 1e-9).any(axis=-1))
     for _ in range(iterations):
         if todo.size == 0:
             break
-        T_next = np.maximum(state["T_plant"][todo], lp.T_set)
-        part = _loop_pass(model, P[todo], T_next, T_db[todo], T_wb[todo])
+        T_next = np.maximum(state["T_plant"][todo], T_set[todo])
+        part = _loop_pass(model, P[todo], T_next, T_db[todo], T_wb[todo], T_set[todo])
         moved = np.abs(part["T_plant"] - T_next).max(axis=-1) > 1e-7
         for name, value in part.items():
             state[name][todo] = value
@@ -143,8 +146,8 @@ def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, iterations: int = 6
     return {name: value.reshape(shape + value.shape[1:]) for name, value in state.items()}
 
 
-def _loop_pass(model: Model, P, T_supply, T_db, T_wb) -> dict[str, np.ndarray]:
-    """Every steady flow given the facility supply temperatures ``T_supply`` (N, L); P is (N, G)."""
+def _loop_pass(model: Model, P, T_supply, T_db, T_wb, T_set) -> dict[str, np.ndarray]:
+    """Every steady flow given the facility supply temperatures ``T_supply`` and set-points (N, L); P is (N, G)."""
     g, lp = model.groups, model.loops
     liquid = g.liquid
     Q_liquid = np.where(liquid, g.liquid_fraction * P + g.P_tcs_pumps, 0.0)
@@ -152,7 +155,7 @@ def _loop_pass(model: Model, P, T_supply, T_db, T_wb) -> dict[str, np.ndarray]:
     P_air_fans = AIR_FAN_FRACTION * Q_air
     C_tcs = np.where(liquid, g.C_tcs, 1.0)
     T_fws = T_supply[:, g.loop]
-    T_set_tcs = lp.T_set[g.loop] + g.approach
+    T_set_tcs = T_set[:, g.loop] + g.approach
     # with the valve open the bank passes eps*C_min per K of (TCS return - facility supply)
     conductance, _, _ = cdu.exchange(1.0, 0.0, C_tcs, g.C_fws_max, g.UA_cdu, 1.0)
     T_return_open = T_fws + Q_liquid / np.where(conductance > 0, conductance, 1.0)
@@ -164,7 +167,7 @@ def _loop_pass(model: Model, P, T_supply, T_db, T_wb) -> dict[str, np.ndarray]:
     C_loop = np.where(liquid, u * g.C_fws_max, 0.0) @ members + model.C_coils
     P_pumps = facility_pump_power(lp, C_loop)
     T_return = T_supply + ((Q_liquid + Q_air + P_air_fans) @ members + P_pumps) / C_loop
-    plant = [operate(lp.plants[i], T_return[:, i], C_loop[:, i], lp.T_set[i], T_db, T_wb)
+    plant = [operate(lp.plants[i], T_return[:, i], C_loop[:, i], T_set[:, i], T_db, T_wb)
              for i in range(len(lp.names))]
     T_die = np.full(P.shape, np.nan)
     for i, rt in enumerate(model.rack_types):
@@ -177,7 +180,8 @@ def _loop_pass(model: Model, P, T_supply, T_db, T_wb) -> dict[str, np.ndarray]:
         T_die_max=T_die, valve=np.where(liquid, u, np.nan), P_compressors=stack("P_compressors"),
         P_plant_fans=stack("P_fans"), P_condenser_pumps=stack("P_condenser_pumps"),
         Q_flow_removed=stack("Q_flow_removed"), Q_flow_to_atmosphere=stack("Q_flow_rejected"),
-        m_flow_water_use=stack("m_flow_water_use"), P_tcs_pumps=np.broadcast_to(g.P_tcs_pumps, P.shape).copy(),
+        m_flow_water_use=stack("m_flow_water_use"), n_chillers_on=stack("n_chillers_on"),
+        P_tcs_pumps=np.broadcast_to(g.P_tcs_pumps, P.shape).copy(),
         P_air_fans=P_air_fans, T_plant=stack("T_supply"))
 
 
@@ -205,7 +209,8 @@ class _Main:
 def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 3600.0, weather=None,
              workload=None, plant_step: float = 10.0, it_step: float = 1.0, resolution: str = "group",
              mode: str = "dynamic", scenario: str | Scenario | None = None, events=(),
-             out_of_service: dict[str, float] | None = None, seed: int = 0, progress=None) -> xr.Dataset:
+             out_of_service: dict[str, float] | None = None, setpoints: xr.DataArray | None = None,
+             seed: int = 0, progress=None) -> xr.Dataset:
     """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
 
     weather: a spec for :func:`twin.weather.load_weather` (default: the site's own, or the
@@ -216,7 +221,9 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     steady state every plant step, for long runs); scenario: a name or spec from
     :mod:`twin.scenarios` (e.g. "chiller_trip:at=15:00,units=1"); events: more
     :class:`twin.scenarios.EquipmentOutage` events; out_of_service: plant name ->
-    fraction of its units failed for the whole run; progress: a callable
+    fraction of its units failed for the whole run; setpoints: facility supply set-points
+    (degC) with dims ``(time, loop)`` (each value held until the next) or ``(loop,)``, e.g.
+    a plan from :func:`twin.optimize.setpoints`; progress: a callable
     ``progress(done, total)`` called after each plant step.  A dynamic run starts from
     the healthy plant's steady state at the first step's load and weather.
     """
@@ -240,13 +247,36 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
         if events:
             raise InputError.one("simulate", "mode", "'quasi_steady' with scenario events",
                                  "mode='dynamic' for failures that start and end within the run")
-        return _quasi_steady(build(site, out_of_service=out_of_service), wx, workload, plant_step, t0)
+        model = build(site, out_of_service=out_of_service)
+        return _quasi_steady(model, wx, workload, plant_step, t0, _schedule(setpoints, wx, model.loops))
     for plant, fraction in (out_of_service or {}).items():
         events += [EquipmentOutage(kind, 0.0, np.inf, fraction, plant) for kind in ("tower", "dry_cooler", "chiller")]
     # one BLAS thread: the rack kernel's small matrix products lose to thread hand-offs on shared cores
     with threadpool_limits(1, "blas"):
-        return _dynamic(build(site), wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-                        tuple(events))
+        model = build(site)
+        return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
+                        tuple(events), _schedule(setpoints, wx, model.loops))
+
+
+def _schedule(setpoints, wx: xr.Dataset, loops: FacilityLoops) -> np.ndarray:
+    """Facility supply set-points at every plant step, shape (steps, loops) (degC)."""
+    n = wx.sizes["time"]
+    if setpoints is None:
+        return np.broadcast_to(loops.T_set, (n, len(loops.names))).copy()
+    da = setpoints if isinstance(setpoints, xr.DataArray) else xr.DataArray(setpoints, dims=("loop",))
+    if "loop" not in da.dims or set(da.dims) - {"time", "loop"}:
+        raise InputError.one("simulate", "setpoints", f"dims {da.dims}", "dims (time, loop) or (loop,)")
+    if "loop" in da.coords:
+        da = da.sel(loop=list(loops.names))
+    if "time" in da.dims:
+        da = da.sel(time=wx["time"].values, method="ffill")
+    values = np.broadcast_to(da.transpose(..., "loop").values, (n, len(loops.names))).astype(float)
+    over = values > loops.liquid_class_limit
+    if over.any():
+        i = int(np.argmax(over.any(axis=0)))
+        raise InputError.one("simulate", f"setpoints[loop={loops.names[i]}]", f"{values[:, i].max():g} degC",
+                             f"at most {loops.liquid_class_limit[i]:g} degC (the loop's ASHRAE class)")
+    return values
 
 
 def _weather(spec, start, n_steps: int, plant_step: float) -> xr.Dataset:
@@ -279,21 +309,22 @@ def _check_options(duration, plant_step, it_step, resolution, mode):
         raise InputError(problems)
 
 
-def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0: float) -> xr.Dataset:
+def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0: float, T_set) -> xr.Dataset:
     g = model.groups
     t = t0 + np.arange(wx.sizes["time"] + 1) * plant_step
     fraction = workload.site_fraction(t)[:-1]
     P_it = fraction[:, None] * g.P_peak * g.n_racks
-    state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values)
+    state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values, T_set)
     zero = np.zeros(len(fraction))
     loops = np.zeros((len(fraction), len(model.loops.names)))
-    state.update(n_shutdown=np.zeros(P_it.shape), Q_flow_storage_gains=loops, storage_hours_left=loops + np.nan)
+    state.update(n_shutdown=np.zeros(P_it.shape), Q_flow_storage_gains=loops, storage_hours_left=loops + np.nan,
+                 T_fws_supply_set=T_set)
     return _dataset(model, wx, plant_step, P_it, state, T_die_mean=state["T_die_max"],
                     n_throttled=np.zeros(P_it.shape), E_stored=zero, mode="quasi_steady")
 
 
 def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-             events=()) -> xr.Dataset:
+             events, T_set_steps) -> xr.Dataset:
     site, g, lp = model.site, model.groups, model.loops
     n_steps, K = wx.sizes["time"], int(round(plant_step / it_step))
     rng = np.random.default_rng(seed)
@@ -323,7 +354,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
 
     # start from the steady state at the first step's load and weather
     f0 = float(np.mean(workload.site_fraction(t0 + np.arange(K + 1) * it_step)[:K]))
-    init = steady_state(model, f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0])
+    init = steady_state(model, f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0], T_set_steps[0])
     racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
     T_header = np.nan_to_num(init["T_tcs_return"][liquid])
     valve = np.nan_to_num(init["valve"][liquid], nan=1.0)
@@ -339,7 +370,6 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     ret = [_Main(volume[i], init["T_fws_return"][i]) for i in range(L)]
     tanks = [_storage(site, lp, i) for i in range(L)]
     C_tcs = g.C_tcs[liquid]
-    T_set_tcs = lp.T_set[g.loop[liquid]] + g.approach[liquid]
     members = np.eye(L)[g.loop]
     E_room = 0.0  # air-side heat left in the halls while no coil water flows
 
@@ -361,6 +391,8 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     plants: dict[tuple, LoopPlant] = {}
     for k in range(n_steps):
         t = k * plant_step
+        T_set = T_set_steps[k]
+        T_set_tcs = T_set[g.loop[liquid]] + g.approach[liquid]
         # equipment in service this step
         cdu_share = np.array([availability(events, t, "cdu", name) for name in g.names])[liquid]
         pump_share = np.array([availability(events, t, "fws_pump", name) for name in lp.names])
@@ -399,12 +431,12 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
             if key not in plants:
                 plants[key] = LoopPlant.share(site.plant(lp.plant_names[i]), lp.plant_share[i],
                                               dict(zip(("tower", "dry_cooler", "chiller"), key[1:])))
-            op = operate(plants[key], T_plant_in[i], C_loop[i], lp.T_set[i], T_db[k], T_wb[k]) if flowing[i] \
+            op = operate(plants[key], T_plant_in[i], C_loop[i], T_set[i], T_db[k], T_wb[k]) if flowing[i] \
                 else None
             T_out = float(op.T_supply) if op else T_plant_in[i]
             T_push, gains, hours = T_out, 0.0, np.nan
             if tanks[i] is not None:
-                T_push, gains = tanks[i].serve(T_out, lp.T_set[i], V[i], T_db[k], plant_step)
+                T_push, gains = tanks[i].serve(T_out, T_set[i], V[i], T_db[k], plant_step)
                 hours = tanks[i].hours_left(lp.C_design[i] / rho_cp)
             ret[i].push(T_fws_return[i], V[i])
             supply[i].push(T_push, V[i])
@@ -440,6 +472,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     for name in ("T_die_max", "T_die_mean", "T_tcs_supply", "T_tcs_return", "valve"):
         out[name][:, air] = np.nan
     state = {name: out[name] for name in out if name not in ("P_it", "T_die_mean", "n_throttled", "E_stored")}
+    state["T_fws_supply_set"] = T_set_steps
     return _dataset(model, wx, plant_step, out["P_it"], state, T_die_mean=out["T_die_mean"],
                     n_throttled=out["n_throttled"], E_stored=out["E_stored"], mode="dynamic")
 
@@ -507,6 +540,7 @@ _META = {
     "Q_flow_to_atmosphere": ("loop", "W", "heat given by the plant to the atmosphere"),
     "m_flow_water_use": ("loop", "kg/s", "make-up and spray water evaporated, drifted or blown down"),
     "n_shutdown": ("group", "1", "racks whose accelerators have shut down"),
+    "T_fws_supply_set": ("loop", "degC", "facility water supply set-point"),
     "Q_flow_storage_gains": ("loop", "W", "heat gained by the cold-water storage from its surroundings"),
     "storage_hours_left": ("loop", "h", "hours the cold water left in storage could carry the loop at design flow"),
 }
