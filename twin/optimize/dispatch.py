@@ -61,7 +61,7 @@ class WindowState:
     current period; ``turbine_starts``/``turbine_stops`` the starts and stops of
     recent steps, shape (types, steps), latest last; ``turbine_P_W`` each type's
     output in the step before; ``demand_floor_W`` the highest on-peak and
-    off-peak import so far in each month.
+    overall import so far in each month.
     """
 
     horizon: pd.DatetimeIndex
@@ -124,7 +124,13 @@ def define_coincident_peak(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None
 
 
 def define_demand_charge(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
-    """Monthly billing demands: on-peak maximum and off-peak excess over it."""
+    """Monthly billing demands: the on-peak maximum, and the excess of the month's maximum over it.
+
+    The excess of the highest import of the month over the on-peak demand
+    equals the off-peak excess.  Every step has a row against each maximum;
+    off-peak steps leave the on-peak row open (upper limit infinite), so the
+    matrix does not depend on which steps are on-peak.
+    """
     dc = d.x.tariff.demand_charge
     horizon = d.window.horizon if d.window is not None else d.x.time
     codes, periods, shares = months(d.x.time, d.x.step_s, horizon)
@@ -132,17 +138,17 @@ def define_demand_charge(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
     floors = np.array([d.window.demand_floor_W.get(p, (0.0, 0.0)) if d.window is not None else (0.0, 0.0)
                        for p in periods]).reshape(M, 2) / MW
     on = lp.add_variables("demand_on_peak", ("month",), M, floors[:, 0])
-    off = lp.add_variables("demand_off_peak", ("month",), M, floors[:, 1])
+    highest = lp.add_variables("demand_max", ("month",), M, floors[:, 1])
     excess = lp.add_variables("demand_off_peak_excess", ("month",), M)
     peak = np.asarray(dc.on_peak, bool)
-    for name, mask, billed in (("demand_on_peak_limit", peak, on), ("demand_off_peak_limit", ~peak, off)):
-        steps = np.flatnonzero(mask)
-        rows = lp.add_constraints(name, ("time",), steps.size, upper=0.0)
-        lp.add_terms(rows, imp[steps], 1.0)
-        lp.add_terms(rows, billed[codes[steps]], -1.0)
+    for name, upper, billed in (("demand_on_peak_limit", np.where(peak, 0.0, INF), on),
+                                ("demand_max_limit", 0.0, highest)):
+        rows = lp.add_constraints(name, ("time",), d.T, upper=upper)
+        lp.add_terms(rows, imp, 1.0)
+        lp.add_terms(rows, billed[codes], -1.0)
     rows = lp.add_constraints("demand_excess_limit", ("month",), M, lower=0.0)
     lp.add_terms(rows, excess, 1.0)
-    lp.add_terms(rows, off, -1.0)
+    lp.add_terms(rows, highest, -1.0)
     lp.add_terms(rows, on, 1.0)
     lp.add_cost("demand", on, dc.on_peak_rate_USD_per_W_month * MW * shares)
     lp.add_cost("demand", excess, dc.off_peak_excess_rate_USD_per_W_month * MW * shares)

@@ -172,7 +172,7 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
                 peak = on_peak[a:a + n][in_month]
                 P = s["P_grid_import"][in_month]
                 old = floors.get(p, (0.0, 0.0))
-                floors[p] = (max(old[0], P[peak].max(initial=0.0)), max(old[1], P[~peak].max(initial=0.0)))
+                floors[p] = (max(old[0], P[peak].max(initial=0.0)), max(old[1], P.max(initial=0.0)))
 
     result = {k: np.concatenate([s[k] for s in applied], axis=-1) for k in applied[0]}
     costs = evaluate_costs(inputs, result)
