@@ -178,3 +178,20 @@ def test_malformed_inputs_are_all_reported():
     assert "incremental heat rates [4.0, 1.5]" in text and "convex" in text
     assert "cooling.P_W" in text and "convex" in text
     assert len(error.value.problems) == 4
+
+
+def test_cooling_curves_per_step_are_followed():
+    # The plant's curve scales with the weather; the flexible load shifts towards cool, cheap hours.
+    T = 24
+    weather = 1.0 + 0.5 * np.sin(np.arange(T) / T * 2 * np.pi)
+    curves = np.outer(weather, [2.0, 6.0, 16.0]) * MW
+    IT = np.full(T, 50.0) * MW
+    flexible = FlexibleLoad(energy_J=20 * MW * 86400, period="day", P_max_W=40 * MW)
+    inputs = case(np.full(T, 60.0), 40.0, flexible=flexible,
+                  cooling=CoolingSurrogate(np.array([0.0, 50.0, 100.0]) * MW, curves, IT))
+    plan = dispatch(inputs)
+    expected = [np.interp(it, [0, 50e6, 100e6], row) for it, row in zip(IT + plan["P_flexible"].values, curves)]
+    np.testing.assert_allclose(plan["P_cooling"].values, expected, atol=1.0)
+    # at a flat price the flexible load runs where cooling it costs least (cool hours, weather < 1)
+    hot = weather > 1.2
+    assert plan["P_flexible"].values[hot].max() < 20 * MW < plan["P_flexible"].values[~hot].max()

@@ -63,6 +63,7 @@ def test_demand_peak_so_far_is_carried_between_windows():
     share = 96 / (31 * 24)
     assert run["cost"].sel(category="demand").item() == pytest.approx(11e-3 * 180 * MW * share)
     assert time.equals(run.indexes["time"])
+    assert run["reused"].sum() == run.sizes["solve"] - 12      # all but the first and the 11 shrinking windows
 
 
 def test_unit_commitment_windows_respect_minimum_up_time_across_windows():

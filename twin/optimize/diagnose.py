@@ -53,7 +53,7 @@ def _when(t: pd.Timestamp) -> str:
     return pd.Timestamp(t).strftime("%Y-%m-%d %H:%M")
 
 
-def cooling_at(inputs: DispatchInputs, IT_W: np.ndarray) -> np.ndarray:
+def _cooling_at(inputs: DispatchInputs, IT_W: np.ndarray) -> np.ndarray:
     """Cooling power (W) of the surrogate curve at an IT load per step."""
     c = inputs.cooling
     P = np.broadcast_to(np.asarray(c.P_W, float), (len(inputs.time), len(c.IT_W)))
@@ -73,7 +73,7 @@ def _capacity(x: DispatchInputs) -> list[str]:
     flexible = np.zeros(T) if x.flexible is None else np.full(T, (1 - x.flexible.curtailment_max) * x.flexible.P_max_W)
     cooling = np.zeros(T)
     if x.cooling is not None:
-        cooling = cooling_at(x, np.asarray(x.cooling.IT_inflexible_W, float) + flexible)
+        cooling = _cooling_at(x, np.asarray(x.cooling.IT_inflexible_W, float) + flexible)
     demand = load + flexible + cooling
     limit, penalty, _ = demand_response_limits(x.tariff.demand_response, x.time, x.step_s)
     firm = np.where(np.isnan(penalty), limit, np.inf)

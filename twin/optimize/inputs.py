@@ -277,14 +277,14 @@ def check_inputs(inputs: DispatchInputs) -> None:
     def bad(name: str, found: object, expected: str) -> None:
         problems.append(Problem("DispatchInputs", name, str(found), expected))
 
-    def series(name: str, value, *, nonnegative=False, finite=True, scalar_ok=True) -> None:
+    def series(name: str, value, *, nonnegative=False, scalar_ok=True) -> None:
         a = np.asarray(value, dtype=float)
         if a.ndim == 0 and scalar_ok:
             a = a.reshape(1)
         elif a.shape != (T,):
             bad(name, f"shape {a.shape}", f"one value per step, shape ({T},)")
             return
-        if finite and not np.isfinite(a).all():
+        if not np.isfinite(a).all():
             bad(name, f"non-finite value at step {int(np.flatnonzero(~np.isfinite(a))[0])}", "finite numbers")
         if nonnegative and (a < 0).any():
             i = int(np.flatnonzero(a < 0)[0])

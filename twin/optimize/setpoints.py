@@ -21,6 +21,8 @@ any temperature violations.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import xarray as xr
 
@@ -39,18 +41,23 @@ def candidates_for(loops, lowest: float = 5.0, step: float = 1.0) -> np.ndarray:
     return loops.liquid_class_limit[:, None] - offsets[None, :]
 
 
-def setpoints(site, *, start="2025-07-21 00:00", hours: float = 24.0, step: float = 3600.0, weather=None,
-              workload=None, price=0.05 / 3.6e6, candidates=None, die_margin: float = 2.0,
-              max_change: float = 2.0, start_cost: float = 50.0, mip_gap: float = 1e-4,
-              time_limit: float | None = 60.0) -> xr.Dataset:
-    """Optimal facility supply set-points for ``site`` over ``hours`` from ``start``.
+@dataclass(frozen=True)
+class CandidateTable:
+    """The plant's response to each candidate set-point in each period (from the component models)."""
 
-    price: USD/J of electricity, a scalar or one value per period; candidates: set-points
-    (degC) per loop, shape (L, S) (default: the class limit down 5 K in 1 K steps);
-    die_margin (K) below throttle; max_change (K per period); start_cost (USD per chiller start).
-    Returns the plan Dataset (set-points, cooling power by period, chillers, costs) with
-    the fixed design set-point's cost alongside as the baseline.
-    """
+    time: np.ndarray  #: period starts
+    step: float  #: period length (s)
+    candidates: np.ndarray  #: (L, S) degC
+    power: np.ndarray  #: (n, S, L) cooling power (W)
+    chillers: np.ndarray  #: (n, S, L) chillers running
+    allowed: np.ndarray  #: (n, S, L) dies below throttle - margin and set-point held by the plant
+    T_die_max: np.ndarray  #: (n, S, L) hottest die of the loop (degC)
+    P_baseline: np.ndarray  #: (n, L) cooling power at the design set-points (W)
+
+
+def candidate_table(site, *, start="2025-07-21 00:00", hours: float = 24.0, step: float = 3600.0, weather=None,
+                    workload=None, candidates=None, die_margin: float = 2.0) -> CandidateTable:
+    """Evaluate every candidate set-point in every period with the steady-state plant model."""
     from twin.simulation import build, steady_state
 
     model = build(site)
@@ -67,24 +74,48 @@ def setpoints(site, *, start="2025-07-21 00:00", hours: float = 24.0, step: floa
     if L != len(loops.names) or np.any(cand > loops.liquid_class_limit[:, None] + 1e-9):
         raise InputError.one("setpoints", "candidates", f"shape {cand.shape}, max {cand.max():g} degC",
                              f"shape ({len(loops.names)}, S) within each loop's class limit")
-    price = np.broadcast_to(np.asarray(price, float), (n,))
-
-    # plant response to every candidate in every period: (n, S, ...)
     P_it = fraction[:, None, None] * (g.P_peak * g.n_racks)[None, None, :] * np.ones((1, S, 1))
     T_db = np.repeat(wx.T_dry_bulb.values[:, None], S, axis=1)
     T_wb = np.repeat(wx.T_wet_bulb.values[:, None], S, axis=1)
     T_set = np.broadcast_to(cand.T[None, :, :], (n, S, L))
     state = steady_state(model, P_it, T_db, T_wb, T_set)
-    power = _cooling_by_loop(state, g.loop, L)
-    chillers = state["n_chillers_on"]
-    die = np.where(np.isnan(state["T_die_max"]), -INF, state["T_die_max"] - (g.T_throttle - die_margin))
-    die_ok = _per_loop_max(die, g.loop, L) <= 0
-    held = state["T_fws_supply"] <= T_set + 0.05
-    allowed = die_ok & held  # (n, S, L)
+    die = _per_loop_max(np.nan_to_num(state["T_die_max"], nan=-INF) - (g.T_throttle - die_margin), g.loop, L)
+    base = steady_state(model, P_it[:, 0], wx.T_dry_bulb.values, wx.T_wet_bulb.values)
+    return CandidateTable(
+        time=wx.time.values, step=step, candidates=cand, power=_cooling_by_loop(state, g.loop, L),
+        chillers=state["n_chillers_on"], allowed=(die <= 0) & (state["T_fws_supply"] <= T_set + 0.05),
+        T_die_max=_per_loop_max(np.nan_to_num(state["T_die_max"], nan=-INF), g.loop, L),
+        P_baseline=_cooling_by_loop(base, g.loop, L))
+
+
+def setpoints(site, *, start="2025-07-21 00:00", hours: float = 24.0, step: float = 3600.0, weather=None,
+              workload=None, price=0.05 / 3.6e6, candidates=None, die_margin: float = 2.0,
+              max_change: float = 2.0, start_cost: float = 50.0, mip_gap: float = 1e-4,
+              time_limit: float | None = 60.0) -> xr.Dataset:
+    """Optimal facility supply set-points for ``site`` over ``hours`` from ``start``.
+
+    price: USD/J of electricity, a scalar or one value per period; candidates: set-points
+    (degC) per loop, shape (L, S) (default: the class limit down 5 K in 1 K steps);
+    die_margin (K) below throttle; max_change (K per period); start_cost (USD per chiller start).
+    Returns the plan Dataset (set-points, cooling power by period, chillers, costs) with
+    the design set-points' cost alongside as the baseline.
+    """
+    table = candidate_table(site, start=start, hours=hours, step=step, weather=weather, workload=workload,
+                            candidates=candidates, die_margin=die_margin)
+    return solve(table, site, price=price, max_change=max_change, start_cost=start_cost, mip_gap=mip_gap,
+                 time_limit=time_limit, die_margin=die_margin)
+
+
+def solve(table: CandidateTable, site, *, price=0.05 / 3.6e6, max_change: float = 2.0, start_cost: float = 50.0,
+          mip_gap: float = 1e-4, time_limit: float | None = 60.0, die_margin: float = 2.0) -> xr.Dataset:
+    """The set-point MILP over a candidate table (see the module docstring)."""
+    n, S, L = table.power.shape
+    cand, power, chillers, allowed, step = table.candidates, table.power, table.chillers, table.allowed, table.step
+    price = np.broadcast_to(np.asarray(price, float), (n,))
     if not allowed.any(axis=1).all():
         t, l = np.argwhere(~allowed.any(axis=1))[0]
         raise InfeasiblePlan(InputError.one(
-            site.file, f"facility_loops[{l}]", f"{str(wx.time.values[t])[:16]}: no candidate set-point in "
+            site.file, f"facility_loops[{l}]", f"{str(table.time[t])[:16]}: no candidate set-point in "
             f"{cand[l].min():g}-{cand[l].max():g} degC keeps dies {die_margin:g} K below throttle and is held "
             "by the plant", "a wider candidate range, a smaller die margin, or more plant capacity").problems)
 
@@ -111,33 +142,32 @@ def setpoints(site, *, start="2025-07-21 00:00", hours: float = 24.0, step: floa
         raise InfeasiblePlan(InputError.one(site.file, "setpoints", solution.status,
                                             "a feasible set-point plan (try max_change or candidates)").problems)
     pick = np.rint(lp.values(solution.x, "choose")).astype(bool)  # (n, S, L)
-    chosen = (pick * cand.T[None]).sum(1)
     P_cool = (pick * power).sum(1)
-
-    # baseline: the site's design set-points (the candidate nearest each), same periods
-    base_state = steady_state(model, P_it[:, 0], wx.T_dry_bulb.values, wx.T_wet_bulb.values)
-    P_base = _cooling_by_loop(base_state, g.loop, L)
-    time = wx.time.values
-    ds = make_dataset(time, {
-        "T_fws_supply_set": variable(("time", "loop"), chosen, "degC", "planned facility supply set-point"),
+    P_base = table.P_baseline
+    ds = make_dataset(table.time, {
+        "T_fws_supply_set": variable(("time", "loop"), (pick * cand.T[None]).sum(1), "degC",
+                                     "planned facility supply set-point"),
         "P_cooling": variable(("time", "loop"), P_cool, "W", "planned cooling power"),
-        "P_cooling_baseline": variable(("time", "loop"), P_base, "W",
-                                       "cooling power at the design set-points"),
+        "P_cooling_baseline": variable(("time", "loop"), P_base, "W", "cooling power at the design set-points"),
         "n_chillers_on": variable(("time", "loop"), (pick * chillers).sum(1), "1", "chillers running"),
-        "T_die_max": variable(("time", "loop"), _chosen_die(state, pick, g, L), "degC",
+        "T_die_max": variable(("time", "loop"), (pick * table.T_die_max).sum(1), "degC",
                               "hottest die at the planned set-point"),
         "price": variable("time", price, "USD/J", "electricity price"),
         "cost_cooling_energy": variable("time", (price[:, None] * P_cool * step).sum(1), "USD",
                                         "cooling energy cost"),
+        "cost_chiller_starts": variable("time", start_cost * np.rint(lp.values(solution.x, "chiller_starts")).sum(1),
+                                        "USD", "chiller start cost"),
         "cost_cooling_energy_baseline": variable("time", (price[:, None] * P_base * step).sum(1), "USD",
                                                  "cooling energy cost at the design set-points"),
-        "chiller_starts": variable(("time", "loop"), np.rint(lp.values(solution.x, "chiller_starts")), "1",
-                                   "chiller starts"),
-    }, step_s=step, coords={"loop": list(loops.names)},
+    }, step_s=step, coords={"loop": list(site_loops(site))},
         attrs={"site": site.name, "objective_USD": solution.objective, "solver_status": solution.status,
                "mip_gap": solution.mip_gap, "highs_time_s": solution.solve_time_s,
                "handover_time_s": solution.handover_time_s, "title": f"twin cooling set-point plan for {site.name}"})
     return ds
+
+
+def site_loops(site) -> list[str]:
+    return [loop.name for loop in site.facility_loops]
 
 
 #: Cooling terms the steady-state solver reports per rack group; the others are per loop.
