@@ -1,0 +1,95 @@
+"""Reports: PNG figures and a self-contained HTML page whose numbers are the Dataset's; bad run files."""
+
+import base64
+import html
+import re
+
+import numpy as np
+import pytest
+
+import twin
+from twin.errors import InputError
+from twin.report import load_run, make_report, summary_rows
+from twin.results import variable, write_netcdf
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def run():
+    """Six hours of the demo site, quasi-steady at 60 s steps."""
+    return twin.simulate("demo", duration=6 * 3600, plant_step=60, mode="quasi_steady")
+
+
+@pytest.fixture(scope="module")
+def saved(run, tmp_path_factory):
+    path = tmp_path_factory.mktemp("run") / "demo.nc"
+    return write_netcdf(run, path)
+
+
+def _rows(page: str) -> dict[str, str]:
+    return {html.unescape(k): html.unescape(v) for k, v in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", page)}
+
+
+def test_report_files_and_numbers(saved, tmp_path):
+    ds = load_run(saved)
+    paths = make_report(ds, tmp_path / "report")
+    names = [p.name for p in paths]
+    assert names == ["temperatures.png", "power.png", "water_heat.png", "report.html"]
+    for path in paths[:-1]:
+        assert path.read_bytes()[:8] == PNG
+    page = paths[-1].read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    for path in paths[:-1]:  # every figure embedded, byte for byte
+        assert f"data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}" in page
+    assert "src=\"http" not in page and "<link" not in page  # self-contained
+    rows = _rows(page)
+    assert rows["PUE (IT + cooling)"] == f"{ds.twin.pue():.3f}"
+    assert rows["IT energy"] == f"{ds.twin.energy('P_it') / 3.6e9:,.2f} MWh"
+    assert rows["max die temperature"].startswith(f"{float(ds.T_die_max.max()):.1f} degC")
+    assert rows["max facility supply"] == f"{float(ds.T_fws_supply.max()):.1f} degC"
+    assert rows["max TCS supply"] == f"{float(ds.T_tcs_supply.max()):.1f} degC"
+    water = float(ds.m_flow_water_use.sum()) * ds.attrs["step_s"] / 1e3
+    assert rows["water use"] == f"{water:,.1f} m3"
+    assert rows["energy-balance residual"] == f"{ds.twin.energy_residual():.2e} of IT energy"
+    assert not any("cost" in k or "grid connection" in k for k in rows)
+    assert not [p for p in (tmp_path / "report").iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_grid_power_ramp_and_costs(run, tmp_path):
+    ds = run.copy()
+    P = ds.P_facility.values * 1.05
+    P[180:] += 0.3e6  # a 0.3 MW step: 0.3 MW/min over the 60 s steps
+    ds["P_poi"] = variable("time", P, "W", "power at the point of interconnection")
+    ds["cost_energy"] = variable("time", np.full(ds.sizes["time"], 10.0), "USD", "energy cost")
+    paths = make_report(ds, tmp_path)
+    assert [p.name for p in paths] == ["temperatures.png", "power.png", "water_heat.png", "grid.png", "report.html"]
+    assert (tmp_path / "grid.png").read_bytes()[:8] == PNG
+    rows = _rows(paths[-1].read_text())
+    assert rows["peak power at the grid connection"] == f"{P.max() / 1e6:,.2f} MW"
+    ramp = np.abs(np.diff(P)).max() / 60 * 60 / 1e6
+    assert rows["max ramp rate at the grid connection (over 1 min)"] == f"{ramp:,.2f} MW/min"
+    assert rows["cost: energy"] == f"{10.0 * ds.sizes['time']:,.0f} USD"
+    assert dict(summary_rows(ds)) == rows
+
+
+def test_bad_run_files(tmp_path, run):
+    with pytest.raises(InputError, match="no such file"):
+        load_run(tmp_path / "missing.nc")
+    corrupt = tmp_path / "corrupt.nc"
+    corrupt.write_bytes(b"not a netCDF file")
+    with pytest.raises(InputError) as error:
+        load_run(corrupt)
+    assert str(corrupt) in str(error.value) and "unreadable" in str(error.value)
+    other = tmp_path / "other.nc"
+    write_netcdf(run[["P_it", "T_die_max"]].assign_attrs(site="demo", step_s=60.0), other)
+    with pytest.raises(InputError) as error:
+        load_run(other)
+    assert str(other) in str(error.value) and "P_facility" in str(error.value)
+    no_attrs = tmp_path / "no_attrs.nc"
+    write_netcdf(run.drop_attrs(), no_attrs)
+    with pytest.raises(InputError, match="'step_s'"):
+        load_run(no_attrs)
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(InputError, match="output folder"):
+        make_report(run, tmp_path / "taken")
