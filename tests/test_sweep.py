@@ -1,0 +1,140 @@
+"""Sweeps on a Dask LocalCluster: a 3 x 3 sweep with failing cases, results equal to direct
+simulations, resume after losing one saved case, and the checks on parameters and paths."""
+
+import shutil
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import twin
+from twin.errors import InputError
+from twin.sweep import apply_supply_set, cases, check_vary, reduce_run, run_sweep, write_zarr
+
+HOURS = 6
+VARY = {"T_supply_set": [30, 35, 70]}  # 70 degC is outside 2-60 degC: those cases fail
+SCENARIOS = ["baseline", "heat_wave", "plant_half_out"]
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    """One local cluster (2 workers, 1 thread each) for the whole module."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def swept(scheduler, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sweep") / "sweep.zarr"
+    calls = []
+    ds = run_sweep("demo", VARY, SCENARIOS, out, scheduler=scheduler, duration=HOURS * 3600,
+                   progress=lambda done, total: calls.append((done, total)))
+    return out, ds, calls
+
+
+def _parts(out):
+    """Saved case label -> part path."""
+    found = {}
+    for path in sorted(out.parent.joinpath(out.name + ".parts").glob("*.nc")):
+        with xr.open_dataset(path, engine="h5netcdf") as part:
+            found[part.attrs["case"]] = path
+    return found
+
+
+def test_sweep_gathers_every_case(swept):
+    out, ds, calls = swept
+    assert calls == [(k, 9) for k in range(10)]
+    assert list(ds.scenario.values)[:3] == ["T_supply_set=30|scenario=baseline", "T_supply_set=30|scenario=heat_wave",
+                                            "T_supply_set=30|scenario=plant_half_out"]
+    assert ds.sizes == {"scenario": 9, "time": HOURS * 60}
+    assert list(ds.T_supply_set.values) == [30.0] * 3 + [35.0] * 3 + [70.0] * 3
+    assert list(ds.scenario_name.values) == SCENARIOS * 3
+    assert set(ds.start.values) == {"2025-07-21 00:00"} and ds.attrs["varied"] == ["T_supply_set"]
+    failed = ds.status.values == "failed"
+    assert list(failed) == [False] * 6 + [True] * 3
+    assert all("T_supply_set" in m and "2-60 degC" in m for m in ds.message.values[failed])
+    assert bool(ds.pue.isel(scenario=~failed).notnull().all()) and bool(ds.pue.isel(scenario=failed).isnull().all())
+    for name, v in ds.variables.items():
+        assert "long_name" in v.attrs, name
+        if name in ds.data_vars:
+            assert "units" in v.attrs, name
+    # baseline and heat wave: energy closes, the set-point is held (35 degC moved the W32 loop to W40)
+    ok = ds.isel(scenario=~failed & (ds.scenario_name != "plant_half_out"))
+    assert float(np.abs(ok.energy_residual).max()) < 1e-9 and set(ok.message.values) == {""}
+    assert np.allclose(ok.T_fws_supply_peak, ok.T_supply_set)
+
+    back = xr.open_zarr(out).load()
+    assert list(back.scenario.values) == list(ds.scenario.values)
+    assert list(back.status.values) == list(ds.status.values)
+    xr.testing.assert_allclose(back[["pue", "P_cooling", "V_water"]], ds[["pue", "P_cooling", "V_water"]])
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary stores left
+
+
+def test_cases_equal_direct_simulations(swept):
+    _, ds, _ = swept
+    site = twin.load_site("demo")
+    hot = reduce_run(twin.simulate(apply_supply_set(site, 35.0), weather="heatwave:austin", duration=HOURS * 3600,
+                                   plant_step=60, mode="quasi_steady"))
+    case = ds.sel(scenario="T_supply_set=35|scenario=heat_wave")
+    for name in ("pue", "E_it", "V_water", "T_die_peak", "P_cooling", "T_dry_bulb", "T_fws_supply"):
+        np.testing.assert_allclose(case[name].values, hot[name].values, rtol=1e-12, err_msg=name)
+    baseline = ds.sel(scenario="T_supply_set=30|scenario=baseline")
+    assert float(ds.sel(scenario="T_supply_set=30|scenario=heat_wave").T_dry_bulb.max()) > \
+        float(baseline.T_dry_bulb.max())
+    # half the plant out (the demo's one tower rounds down to none) rejects less heat
+    half = ds.sel(scenario="T_supply_set=30|scenario=plant_half_out")
+    assert float(half.Q_flow_rejected.mean()) < 0.9 * float(baseline.Q_flow_rejected.mean())
+
+
+def test_resume_recomputes_only_the_lost_case(swept, scheduler, tmp_path):
+    out, first, _ = swept
+    copy = tmp_path / "sweep.zarr"
+    shutil.copytree(out, copy)
+    shutil.copytree(out.parent / (out.name + ".parts"), tmp_path / "sweep.zarr.parts")
+    parts = _parts(copy)
+    assert len(parts) == 9  # failed (bad input) cases are saved too
+    lost = "T_supply_set=35|scenario=baseline"
+    parts.pop(lost).unlink()
+    stamps = {label: path.stat().st_mtime_ns for label, path in parts.items()}
+    calls = []
+    again = run_sweep("demo", VARY, SCENARIOS, copy, scheduler=scheduler, duration=HOURS * 3600,
+                      progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(8, 9), (9, 9)]  # one case computed
+    assert list(again.resumed.values) == [label != lost for label in again.scenario.values]
+    assert again.attrs["n_resumed"] == 8
+    assert {label: path.stat().st_mtime_ns for label, path in _parts(copy).items() if label != lost} == stamps
+    assert list(again.status.values) == list(first.status.values)
+    xr.testing.assert_equal(again[["pue", "P_facility", "T_die_peak"]], first[["pue", "P_facility", "T_die_peak"]])
+
+    calls.clear()  # other settings (a shorter run) share no saved case
+    short = run_sweep("demo", VARY, ["baseline"], copy, scheduler=scheduler, duration=3600,
+                      progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 3) and short.sizes == {"scenario": 3, "time": 60}
+    assert int(short.resumed.sum()) == 0
+
+
+def test_checks_on_parameters_and_paths(tmp_path):
+    with pytest.raises(InputError, match="did you mean 'workload'"):
+        check_vary({"workloads": [0.5]})
+    with pytest.raises(InputError, match="'warm'"):
+        check_vary({"T_supply_set": [30, "warm"]})
+    with pytest.raises(InputError, match="distinct values"):
+        check_vary({"workload": [0.5, 0.5]})
+    with pytest.raises(InputError, match="did you mean 'heat_wave'"):
+        cases({}, ["heatwave"])
+    with pytest.raises(InputError, match="sets weather"):
+        cases({"weather": ["austin"]}, ["heat_wave"])
+    assert [label for label, _ in cases({"workload": [0.5, 1]}, None)] == \
+        ["workload=0.5|scenario=baseline", "workload=1|scenario=baseline"]
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "keep.txt").write_text("not a zarr store")
+    with pytest.raises(InputError, match="not a zarr store"):
+        write_zarr(xr.Dataset(), tmp_path / "folder")
+    assert (tmp_path / "folder" / "keep.txt").is_file()
+    with pytest.raises(InputError, match="does not exist"):
+        run_sweep("demo", {}, None, tmp_path / "missing" / "sweep.zarr")
+    store = write_zarr(xr.Dataset({"x": ("a", [1.0])}), tmp_path / "s.zarr")
+    write_zarr(xr.Dataset({"y": ("a", [2.0])}), store)  # an earlier store is replaced
+    assert list(xr.open_zarr(store).data_vars) == ["y"]
