@@ -1,0 +1,151 @@
+"""Command functions for ``twin report``, ``twin sweep`` and ``twin calibrate``.
+
+Plain functions with typer-annotated parameters, registered by :mod:`twin.cli`
+(``app.command("report")(report_command)``).  Bad input raises
+:class:`twin.errors.InputError`, which the ``twin`` command prints as one line
+per problem before exiting with status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from twin.errors import InputError, Problem
+
+console = Console()
+err_console = Console(stderr=True)
+
+COMMAND_LINE = "<command line>"
+
+
+def report_command(
+    run: Path = typer.Argument(..., help="a result written by twin simulate --out (netCDF)"),
+    out: Optional[Path] = typer.Option(None, help="folder for the figures and report.html "
+                                                  "(default: RUN without its suffix, plus _report)"),
+) -> None:
+    """Draw a simulation result: PNG figures and one self-contained HTML page with the headline numbers."""
+    from twin.report import load_run, make_report, summary_rows
+
+    ds = load_run(run)
+    folder = out if out is not None else run.with_name(f"{run.stem}_report")
+    paths = make_report(ds, folder)
+    table = Table(title=f"{ds.attrs['site']}: {run.name}")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for name, value in summary_rows(ds):
+        table.add_row(name, value)
+    console.print(table)
+    for path in paths:
+        console.print(f"written {path}", markup=False, highlight=False)
+
+
+def parse_vary(items: list[str], where: str = COMMAND_LINE) -> dict[str, list[str]]:
+    """``["PARAM=V1,V2", ...]`` -> ``{PARAM: [V1, V2]}``; bad syntax, repeats and unknown names are errors."""
+    from twin.sweep import check_vary
+
+    problems: list[Problem] = []
+    vary: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        values = [v.strip() for v in text.split(",")]
+        if not sep or not name or not all(values):
+            problems.append(Problem(where, "--vary", repr(item), "PARAM=V1,V2,... with no empty values"))
+        elif name in vary:
+            problems.append(Problem(where, "--vary", f"{name} given twice", "each parameter once"))
+        else:
+            vary[name] = values
+    if problems:
+        raise InputError(problems)
+    check_vary(vary, where)
+    return vary
+
+
+def sweep_command(
+    site: str = typer.Argument(..., help="built-in site name or site TOML path"),
+    vary: list[str] = typer.Option([], "--vary", help="PARAM=V1,V2,... (repeatable); PARAM one of T_supply_set, "
+                                                      "workload, weather, out_of_service, start"),
+    scenario: list[str] = typer.Option([], "--scenario", help="baseline, heat_wave, plant_half_out (repeatable)"),
+    out: Path = typer.Option(Path("sweep.zarr"), help="zarr store for the gathered results"),
+    scheduler: Optional[str] = typer.Option(None, help="address of a running Dask scheduler "
+                                                       "(default: a local cluster of 2 workers)"),
+    hours: float = typer.Option(24.0, help="simulated hours per case"),
+    plant_step: float = typer.Option(60.0, help="plant step (s)"),
+    mode: str = typer.Option("quasi_steady", help="quasi_steady or dynamic"),
+    resume: bool = typer.Option(True, help="reuse cases saved by an earlier run with the same arguments"),
+) -> None:
+    """Simulate every combination of the varied values and scenarios on a Dask cluster; write one zarr store."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from twin.site import load_site
+    from twin.sweep import cases, check_out, run_sweep
+
+    values = parse_vary(vary)
+    cases(values, scenario or None, COMMAND_LINE)  # scenario names checked before anything runs
+    check_out(out)
+    loaded = load_site(site)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(f"sweep of {loaded.name}", total=None)
+        ds = run_sweep(loaded, values, scenario or None, out, scheduler=scheduler, duration=hours * 3600,
+                       plant_step=plant_step, mode=mode, resume=resume,
+                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(sweep_table(ds))
+    for label, status, message in zip(ds.scenario.values, ds.status.values, ds.message.values):
+        if message:
+            console.print(f"{label}: {status}: {message}", markup=False, highlight=False, soft_wrap=True)
+    n = ds.sizes["scenario"]
+    ok = int((ds.status == "ok").sum())
+    console.print(f"{ok} of {n} cases ok, {ds.attrs['n_resumed']} read from {out}.parts; written {out}",
+                  markup=False, highlight=False)
+
+
+def sweep_table(ds) -> Table:
+    """One row per case: its varied values and scenario, status and headline KPIs."""
+    varied = list(ds.attrs["varied"])
+    table = Table(title=f"sweep of {ds.attrs['site']}")
+    for column in varied + ["scenario", "status"]:
+        table.add_column(column, no_wrap=True)
+    for column in ("PUE", "max die (degC)", "water (m3)"):
+        table.add_column(column, justify="right")
+    for i in range(ds.sizes["scenario"]):
+        case = ds.isel(scenario=i)
+        values = [f"{v:g}" if isinstance(v, float) else str(v) for v in (case[n].item() for n in varied)]
+        kpis = ["", "", ""]
+        if str(case.status.values) == "ok":
+            kpis = [f"{float(case.pue):.3f}", f"{float(case.T_die_peak):.1f}", f"{float(case.V_water):,.1f}"]
+        table.add_row(*values, str(case.scenario_name.values), str(case.status.values), *kpis)
+    return table
+
+
+def calibrate_command(
+    trace: Optional[Path] = typer.Argument(None, help="telemetry CSV (phases.csv beside it); "
+                                                      "default: the bundled H200 trace"),
+) -> None:
+    """Fit the two-node accelerator model to a measured trace; print the fit error and parameters."""
+    from twin.calibrate import fit_accelerator
+
+    fit = fit_accelerator(trace)
+    p = fit.params
+    console.print(f"Two-node fit of {fit.source}", markup=False, highlight=False)
+    console.print(f"fit phases: {', '.join(fit.fit_phases)} ({fit.n_fit} readings); validation phases: "
+                  f"{', '.join(fit.validate_phases)} ({fit.n_validate} readings)", markup=False, highlight=False)
+    table = Table(title="parameters (standard errors assume independent residuals)")
+    for column, justify in (("parameter", "left"), ("value", "right"), ("standard error", "right"),
+                            ("units", "left")):
+        table.add_column(column, justify=justify)
+    rows = [("C_die", p.C_die, "J/K"), ("C_plate", p.C_plate, "J/K"), ("R_die_plate", p.R_die_plate, "K/W"),
+            ("R_plate_coolant", p.R_plate_coolant, "K/W"), ("T_coolant", fit.T_coolant, "degC")]
+    for name, value, units in rows:
+        table.add_row(name, f"{value:.4g}", f"{fit.stderr[name]:.2g}", units)
+    console.print(table)
+    console.print(f"time constants: {fit.tau_fast:.3f} s and {fit.tau_slow:.2f} s", markup=False)
+    console.print(f"steady die rise: {fit.rise_per_W:.4f} K/W", markup=False)
+    console.print(f"error, fit phases: RMS {fit.fit_rms_error_K:.2f} K", markup=False)
+    console.print(f"error, validation phases: RMS {fit.rms_error_K:.2f} K, max {fit.max_error_K:.2f} K",
+                  markup=False)
