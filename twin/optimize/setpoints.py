@@ -114,10 +114,11 @@ def solve(table: CandidateTable, site, *, price=0.05 / 3.6e6, max_change: float 
     price = np.broadcast_to(np.asarray(price, float), (n,))
     if not allowed.any(axis=1).all():
         t, l = np.argwhere(~allowed.any(axis=1))[0]
-        raise InfeasiblePlan(InputError.one(
-            site.file, f"facility_loops[{l}]", f"{str(table.time[t])[:16]}: no candidate set-point in "
-            f"{cand[l].min():g}-{cand[l].max():g} degC keeps dies {die_margin:g} K below throttle and is held "
-            "by the plant", "a wider candidate range, a smaller die margin, or more plant capacity").problems)
+        raise InfeasiblePlan([
+            f"{str(table.time[t])[:16].replace('T', ' ')}: no candidate set-point for loop "
+            f"{site.facility_loops[l].name} in {cand[l].min():g}-{cand[l].max():g} degC keeps the dies "
+            f"{die_margin:g} K below throttle and is held by the plant (widen the candidates, lower the margin "
+            "or add plant capacity)"])
 
     lp = LinearProgram()
     choose = lp.add_variables("choose", ("time", "candidate", "loop"), (n, S, L), upper=allowed.astype(float),
@@ -139,8 +140,8 @@ def solve(table: CandidateTable, site, *, price=0.05 / 3.6e6, max_change: float 
     lp.add_cost("chiller_starts", starts, start_cost)
     solution, _ = solve_highs(lp, mip_gap=mip_gap, time_limit=time_limit)
     if solution.x is None:
-        raise InfeasiblePlan(InputError.one(site.file, "setpoints", solution.status,
-                                            "a feasible set-point plan (try max_change or candidates)").problems)
+        raise InfeasiblePlan([f"no set-point plan meets the limits ({solution.status}); "
+                              f"a larger max_change ({max_change:g} K) or more candidates may help"])
     pick = np.rint(lp.values(solution.x, "choose")).astype(bool)  # (n, S, L)
     P_cool = (pick * power).sum(1)
     P_base = table.P_baseline
