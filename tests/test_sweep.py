@@ -53,8 +53,10 @@ def test_sweep_gathers_every_case(swept):
     assert list(ds.scenario_name.values) == SCENARIOS * 3
     assert set(ds.start.values) == {"2025-07-21 00:00"} and ds.attrs["varied"] == ["T_supply_set"]
     failed = ds.status.values == "failed"
-    assert list(failed) == [False] * 6 + [True] * 3
-    assert all("T_supply_set" in m and "2-60 degC" in m for m in ds.message.values[failed])
+    # 70 degC is refused; half the plant out leaves the demo's one tower out too: no steady state exists
+    assert list(failed) == [False, False, True] * 2 + [True] * 3
+    assert all("T_supply_set" in m and "2-60 degC" in m for m in ds.message.values[6:])
+    assert all("no steady state" in m for m in ds.message.values[[2, 5]])
     assert bool(ds.pue.isel(scenario=~failed).notnull().all()) and bool(ds.pue.isel(scenario=failed).isnull().all())
     for name, v in ds.variables.items():
         assert "long_name" in v.attrs, name
@@ -83,9 +85,6 @@ def test_cases_equal_direct_simulations(swept):
     baseline = ds.sel(scenario="T_supply_set=30|scenario=baseline")
     assert float(ds.sel(scenario="T_supply_set=30|scenario=heat_wave").T_dry_bulb.max()) > \
         float(baseline.T_dry_bulb.max())
-    # half the plant out (the demo's one tower rounds down to none) rejects less heat
-    half = ds.sel(scenario="T_supply_set=30|scenario=plant_half_out")
-    assert float(half.Q_flow_rejected.mean()) < 0.9 * float(baseline.Q_flow_rejected.mean())
 
 
 def test_resume_recomputes_only_the_lost_case(swept, scheduler, tmp_path):

@@ -160,7 +160,7 @@ def summarise_run(ds) -> Table:
     rows = [
         ("IT energy", f"{ds.twin.energy('P_it') / 3.6e9:,.2f} MWh"),
         ("mean IT power", f"{float(ds.P_it_total.mean()) / 1e6:,.2f} MW"),
-        ("PUE (IT + cooling)", f"{ds.twin.pue():.3f}"),
+        ("PUE (IT + cooling)", f"{(ds.twin.energy('P_it') + ds.twin.energy('P_cooling')) / ds.twin.energy('P_it'):.3f}"),
         ("peak cooling power", f"{float(ds.P_cooling.max()) / 1e6:,.2f} MW"),
         ("max die temperature", f"{float(ds.T_die_max.max()):.1f} degC"),
         ("max TCS supply", f"{float(ds.T_tcs_supply.max()):.1f} degC"),
@@ -175,9 +175,29 @@ def summarise_run(ds) -> Table:
         rows.append(("ASHRAE class", f"exceeded on loop {loop} for {int(over.sum())} steps"))
     else:
         rows.append(("ASHRAE class", "held on every loop"))
+    if "P_poi" in ds:
+        a = ds.attrs
+        rows += [
+            ("PUE with electrical losses", f"{ds.twin.pue():.3f}"),
+            ("grid import peak", f"{a['electrical_P_poi_peak'] / 1e6:,.1f} MW"),
+            ("grid ramp, max over 1 s", f"{a['electrical_P_poi_ramp_max_1s'] / 1e6:,.2f} MW/s"),
+            ("grid ramp, max over 60 s", f"{a['electrical_P_poi_ramp_max_60s'] / 1e6:,.1f} MW/min"),
+            ("site demand ramp, max over 1 s", f"{a['electrical_P_demand_ramp_max_1s'] / 1e6:,.2f} MW/s"),
+            ("grid oscillation 0.1-20 Hz (rms)", _mw_or_na(a["electrical_P_poi_oscillation_rms"])),
+            ("site demand oscillation 0.1-20 Hz", _mw_or_na(a["electrical_P_demand_oscillation_rms"])),
+            ("BESS state of charge", f"{a['electrical_soc_min']:.2f} - {a['electrical_soc_max']:.2f}"),
+            ("turbine fuel / NOx", f"{a['electrical_fuel'] / 1.055e9:,.0f} MMBtu / {a['electrical_NOx']:,.1f} kg"),
+            ("unserved energy", f"{a['electrical_E_unserved'] / 3.6e9:,.3f} MWh"),
+            ("UPS ride-through", f"{a['electrical_ups_ride_through_time']:,.0f} s"),
+            ("power-balance residual", f"{ds.twin.power_residual():.2e} of peak load"),
+        ]
     for name, value in rows:
         table.add_row(name, value)
     return table
+
+
+def _mw_or_na(watts: float) -> str:
+    return "n/a (step too coarse)" if watts != watts else f"{watts / 1e6:,.2f} MW"
 
 
 @app.command("simulate")
@@ -191,6 +211,9 @@ def simulate_command(
     plant_step: float = typer.Option(10.0, help="plant step (s)"),
     mode: str = typer.Option("dynamic", help="dynamic or quasi_steady"),
     scenario: Optional[str] = typer.Option(None, help="e.g. chiller_trip:at=15:00,units=1 (see twin scenarios)"),
+    poi_ramp_limit: Optional[float] = typer.Option(None, help="BESS smoothing: grid ramp limit (MW/s)"),
+    electrical_resolution: str = typer.Option("plant", help="plant, or it: grid/BESS/turbines at every IT step"),
+    it_step: float = typer.Option(1.0, help="IT power step (s)"),
     out: Optional[Path] = typer.Option(None, help="write the result Dataset to this netCDF file"),
 ) -> None:
     """Simulate a site's racks and cooling plant and print the headline numbers."""
@@ -204,8 +227,12 @@ def simulate_command(
     profile = make_workload(workload, site)
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"simulating {site.name}", total=None)
+        from twin.electrical import ElectricalControl
+
+        control = ElectricalControl(poi_ramp_limit=poi_ramp_limit * 1e6 if poi_ramp_limit else None)
         ds = simulate(site, start=start, duration=hours * 3600, weather=weather, workload=profile,
                       resolution=resolution, plant_step=plant_step, mode=mode, scenario=scenario,
+                      electrical=control, electrical_resolution=electrical_resolution, it_step=it_step,
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(summarise_run(ds))
     if scenario is not None:
@@ -255,6 +282,17 @@ def run_command() -> None:
 
     ds = simulate("demo", weather="design:austin:evaporation_0.4", duration=24 * 3600, plant_step=30.0)
     console.print(summarise_run(ds))
+
+
+def _register_study_commands() -> None:
+    from twin import commands
+
+    app.command("report")(commands.report_command)
+    app.command("sweep")(commands.sweep_command)
+    app.command("calibrate")(commands.calibrate_command)
+
+
+_register_study_commands()
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ def report_command(
         table.add_row(name, value)
     console.print(table)
     for path in paths:
-        console.print(f"written {path}", markup=False, highlight=False)
+        console.print(f"written {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 def parse_vary(items: list[str], where: str = COMMAND_LINE) -> dict[str, list[str]]:

@@ -57,6 +57,9 @@ def atomic_path(path: str | Path):
     os.close(fd)
     try:
         yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the result the usual permissions
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -93,8 +96,9 @@ class TwinAccessor:
         return _energy(self._ds[name].sum([d for d in self._ds[name].dims if d != "time"]), self.step_s)
 
     def pue(self) -> float:
-        """Power usage effectiveness over the run: facility energy / IT energy."""
-        return self.energy("P_facility") / self.energy("P_it")
+        """Power usage effectiveness over the run: facility energy / IT energy (NaN without IT energy)."""
+        it = self.energy("P_it")
+        return self.energy("P_facility") / it if it > 0 else float("nan")
 
     def energy_residual(self) -> float:
         """Relative energy-balance residual of the cooling system over the run.

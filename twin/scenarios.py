@@ -2,8 +2,8 @@
 
 A scenario is a set of events applied during a simulation plus, optionally, the
 weather to run it in.  Thermal events take equipment out of service for a
-window of time (``EquipmentOutage``); electrical events (utility outage,
-turbine trip) are in :mod:`twin.electrical.network`.
+window of time (``EquipmentOutage``); electrical events (``UtilityOutage``,
+``TurbineTrip``) are those of :mod:`twin.electrical.network`.
 
 Scenarios are written ``name`` or ``name:key=value,key=value`` on the command
 line, e.g. ``chiller_trip:at=15:00,duration=30 min,units=1``.  Times of day are
@@ -113,6 +113,34 @@ def _outage(kind, default_at, default_duration, description):
     return build
 
 
+def _utility_outage(site, params, t_day_start):
+    """The utility supply is lost at 15:00 (at=) for 30 min (duration=): UPS batteries carry the IT load,
+    Megapacks and turbines (after their start time) take over."""
+    from twin.electrical.network import UtilityOutage
+
+    start = _seconds_of_day(params.get("at", "15:00"), "scenario 'utility_outage'.at") - t_day_start
+    duration = to_si(params.get("duration", "30 min"), "time", file="<scenario>",
+                     field="scenario 'utility_outage'.duration")
+    return (UtilityOutage(start, duration),), None
+
+
+def _turbine_trip(site, params, t_day_start):
+    """units= (default 1) gas turbines of a fleet (target=, a catalogue model; default the first fleet) trip
+    at 15:00 (at=) and stay out; the BESS covers the gap while replacements start."""
+    from twin.electrical.network import TurbineTrip
+
+    fleets = [t.model for t in site.electrical.turbines]
+    if not fleets:
+        raise InputError.one("<scenario>", "turbine_trip", f"site '{site.name}'", "a site with gas turbines")
+    target = params.get("target", fleets[0])
+    if target not in fleets:
+        raise InputError.one("<scenario>", "turbine_trip.target", repr(target),
+                             "one of " + ", ".join(fleets) + did_you_mean(target, fleets))
+    units = int(to_si(params.get("units", "1"), "dimensionless", file="<scenario>", field="turbine_trip.units"))
+    start = _seconds_of_day(params.get("at", "15:00"), "scenario 'turbine_trip'.at") - t_day_start
+    return (TurbineTrip(start, target, units),), None
+
+
 def _heat_wave(site, params, t_day_start):
     """Weather: a heat wave toward the n-year return dry bulb (``years=``, default the mean extreme)."""
     years = params.get("years")
@@ -140,6 +168,8 @@ LIBRARY = {
     "cdu_failure": _outage("cdu", "15:00", "1 h",
                            "CDUs of a rack group (target=) fail: fraction= of the bank's capacity lost; the "
                            "remaining CDUs of the bank carry the load on the shared TCS header."),
+    "utility_outage": _utility_outage,
+    "turbine_trip": _turbine_trip,
     "heat_wave": _heat_wave,
     "design_day": _design_day,
 }

@@ -37,6 +37,13 @@ import pandas as pd
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
+from twin.electrical.network import (
+    BLOCK_VARIABLES,
+    ElectricalControl,
+    ElectricalNetwork,
+    concatenate_blocks,
+    electrical_summary,
+)
 from twin.errors import InputError
 from twin.results import make_dataset, variable
 from twin.site import Site, load_site
@@ -58,6 +65,11 @@ from twin.thermal.storage import StratifiedTank, TankState, tank_energy, tank_st
 from twin.thermal.rack_array import RackArray, RackType, rack_steady_state
 from twin.weather import load_weather
 from twin.workload import ConstantProfile
+
+#: Facility supply temperature above which no steady state is accepted (degC): the water would boil.
+WATER_LIMIT = 95.0
+#: Electrical power of the cooling system, by result variable.
+COOLING_TERMS = ("P_tcs_pumps", "P_air_fans", "P_fws_pumps", "P_compressors", "P_plant_fans", "P_condenser_pumps")
 
 #: H200 fit to the measured trace (twin.thermal.accelerator.H200_TRACE): die capacity per W of TDP
 #: (J/K/W) and the split of die-to-coolant resistance, used to scale catalogue accelerators.
@@ -142,6 +154,15 @@ def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterati
             state[name][todo] = value
         state["T_fws_supply"][todo] = T_next
         todo = todo[moved]
+    diverged = todo.size > 0 or bool(np.any(state["T_fws_supply"] > WATER_LIMIT))
+    if diverged:
+        bad = todo[0] if todo.size else int(np.argmax(state["T_fws_supply"].max(axis=-1)))
+        loop = int(np.argmax(state["T_fws_supply"][bad]))
+        raise InputError.one(model.site.file, f"plants '{lp.plant_names[loop]}'",
+                             f"no steady state: the units in service cannot reject the heat of loop "
+                             f"'{lp.names[loop]}' (case {bad} of the run)",
+                             "enough heat-rejection units in service for the load (or a dynamic run, which "
+                             "shows the loop heating up)")
     state.pop("T_plant")
     return {name: value.reshape(shape + value.shape[1:]) for name, value in state.items()}
 
@@ -210,6 +231,7 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
              workload=None, plant_step: float = 10.0, it_step: float = 1.0, resolution: str = "group",
              mode: str = "dynamic", scenario: str | Scenario | None = None, events=(),
              out_of_service: dict[str, float] | None = None, setpoints: xr.DataArray | None = None,
+             electrical: ElectricalControl | bool = True, electrical_resolution: str = "plant",
              seed: int = 0, progress=None) -> xr.Dataset:
     """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
 
@@ -223,12 +245,18 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     :class:`twin.scenarios.EquipmentOutage` events; out_of_service: plant name ->
     fraction of its units failed for the whole run; setpoints: facility supply set-points
     (degC) with dims ``(time, loop)`` (each value held until the next) or ``(loop,)``, e.g.
-    a plan from :func:`twin.optimize.setpoints`; progress: a callable
+    a plan from :func:`twin.optimize.setpoints`; electrical: the electrical network's
+    controls (:class:`twin.electrical.ElectricalControl`, True for the defaults, False for
+    a thermal-only run); electrical_resolution: "plant" (electrical results averaged over
+    plant steps) or "it" (also the grid, turbine and BESS series at every IT step, as
+    ``*_it`` variables on a ``time_it`` axis); progress: a callable
     ``progress(done, total)`` called after each plant step.  A dynamic run starts from
     the healthy plant's steady state at the first step's load and weather.
     """
     site = load_site(site) if isinstance(site, str) else site
     _check_options(duration, plant_step, it_step, resolution, mode)
+    if electrical_resolution not in ("plant", "it"):
+        raise InputError.one("simulate", "electrical_resolution", repr(electrical_resolution), "'plant' or 'it'")
     try:
         first = pd.Timestamp(start)
     except (ValueError, TypeError):
@@ -254,8 +282,10 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     # one BLAS thread: the rack kernel's small matrix products lose to thread hand-offs on shared cores
     with threadpool_limits(1, "blas"):
         model = build(site)
+        control = ElectricalControl() if electrical is True else electrical or None
+        network = ElectricalNetwork.from_site(site, control) if control is not None else None
         return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-                        tuple(events), _schedule(setpoints, wx, model.loops))
+                        tuple(events), _schedule(setpoints, wx, model.loops), network, electrical_resolution)
 
 
 def _schedule(setpoints, wx: xr.Dataset, loops: FacilityLoops) -> np.ndarray:
@@ -324,7 +354,7 @@ def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0:
 
 
 def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-             events, T_set_steps) -> xr.Dataset:
+             events, T_set_steps, network=None, electrical_resolution="plant") -> xr.Dataset:
     site, g, lp = model.site, model.groups, model.loops
     n_steps, K = wx.sizes["time"], int(round(plant_step / it_step))
     rng = np.random.default_rng(seed)
@@ -347,10 +377,16 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
                       T_initial=lp.T_set[0], n_groups=liquid.size)
     P_peak_rack = g.P_peak[liquid][rack_group]
 
+    demanded = []  # IT power demanded by the liquid-cooled racks at each IT step of the plant step
+
     def power(t, k, dt):
         if resolution == "rack":
-            return workload.block(t0 + t, k, dt, rack_group.size, rng) * P_peak_rack
-        return workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * P_peak_rack
+            D = workload.block(t0 + t, k, dt, rack_group.size, rng) * P_peak_rack
+            demanded.append(D.sum(axis=1))
+        else:
+            D = workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * P_peak_rack
+            demanded.append(D @ weight)
+        return D
 
     # start from the steady state at the first step's load and weather
     f0 = float(np.mean(workload.site_fraction(t0 + np.arange(K + 1) * it_step)[:K]))
@@ -358,7 +394,6 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
     T_header = np.nan_to_num(init["T_tcs_return"][liquid])
     valve = np.nan_to_num(init["valve"][liquid], nan=1.0)
-    error_prev = np.zeros(liquid.size)
     volume = lp.M_main / rho_cp
     C_open = np.bincount(g.loop[liquid], g.C_fws_max[liquid], minlength=L) + model.C_coils
     if np.any(C_open / rho_cp * plant_step > volume):
@@ -389,6 +424,11 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     out["P_tcs_pumps"] = np.broadcast_to(g.P_tcs_pumps, (n_steps, G))
     out["P_air_fans"] = np.zeros((n_steps, G))
     plants: dict[tuple, LoopPlant] = {}
+    grid_events = tuple(e for e in events if not isinstance(e, EquipmentOutage))
+    if network is not None:
+        P_cooling_0 = sum(float(np.sum(init[name])) for name in COOLING_TERMS)
+        grid_state = network.initial_state(f0 * float((g.P_peak * g.n_racks).sum()), P_cooling_0)
+        blocks = []
     for k in range(n_steps):
         t = k * plant_step
         T_set = T_set_steps[k]
@@ -410,12 +450,13 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
 
         Q_cdu, T_tcs_supply, _ = cdu.exchange(T_header, T_fws[g.loop[liquid]], C_tcs, g.C_fws_max[liquid] * cdu_share,
                                               g.UA_cdu[liquid] * cdu_share, valve * scale[g.loop[liquid]])
+        demanded.clear()
         report = racks.advance(power, T_tcs_supply, K, it_step)
         Q_liquid = report.Q_flow_liquid * weight
         T_header = T_tcs_supply + (Q_liquid + g.P_tcs_pumps[liquid]) / C_tcs
 
-        P_air_racks = workload.site_fraction(t0 + t + it_step * np.arange(K + 1))[:K].mean() \
-            * g.P_peak[air] * g.n_racks[air]
+        air_fraction = workload.site_fraction(t0 + t + it_step * np.arange(K + 1))[:K]
+        P_air_racks = air_fraction.mean() * g.P_peak[air] * g.n_racks[air]
         Q_air = np.zeros(G)
         Q_air[liquid] = report.Q_flow_air * weight
         Q_air[air] = P_air_racks
@@ -449,9 +490,8 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
             out["Q_flow_storage_gains"][k, i] = gains
             out["storage_hours_left"][k, i] = hours
 
-        error = T_tcs_supply - T_set_tcs
-        valve = cdu.pi_update(cdu.ValvePI(), valve, error, error_prev, plant_step)
-        error_prev = error
+        valve = cdu.valve_update(cdu.ValveControl(), valve, T_tcs_supply - T_set_tcs, T_header,
+                                 T_fws[g.loop[liquid]], C_tcs, g.C_fws_max[liquid], g.UA_cdu[liquid], plant_step)
 
         out["P_it"][k, liquid] = report.P * weight
         out["P_it"][k, air] = P_air_racks
@@ -467,14 +507,61 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         out["T_fws_supply"][k], out["T_fws_return"][k], out["C_fws"][k] = T_fws, T_fws_return, C_loop
         out["P_fws_pumps"][k] = P_pumps
         out["E_stored"][k] = stored() - E0
+        if network is not None:
+            # IT power at every IT step: the racks' demand, scaled to what throttled racks drew
+            demand = np.concatenate(demanded)
+            drawn = float(np.sum(report.P * weight))
+            P_it_steps = demand * (drawn / demand.mean() if demand.mean() > 0 else 0.0) \
+                + air_fraction * float(np.sum(g.P_peak[air] * g.n_racks[air]))
+            P_cooling = sum(float(np.sum(out[name][k])) for name in COOLING_TERMS)
+            grid_state, block = network.step_block(grid_state, P_it_steps, P_cooling, it_step, t, grid_events)
+            blocks.append(block)
         if progress is not None:
             progress(k + 1, n_steps)
     for name in ("T_die_max", "T_die_mean", "T_tcs_supply", "T_tcs_return", "valve"):
         out[name][:, air] = np.nan
     state = {name: out[name] for name in out if name not in ("P_it", "T_die_mean", "n_throttled", "E_stored")}
     state["T_fws_supply_set"] = T_set_steps
-    return _dataset(model, wx, plant_step, out["P_it"], state, T_die_mean=out["T_die_mean"],
-                    n_throttled=out["n_throttled"], E_stored=out["E_stored"], mode="dynamic")
+    ds = _dataset(model, wx, plant_step, out["P_it"], state, T_die_mean=out["T_die_mean"],
+                  n_throttled=out["n_throttled"], E_stored=out["E_stored"], mode="dynamic")
+    if network is not None:
+        ds = _add_electrical(ds, network, blocks, it_step, electrical_resolution)
+        ds = ds.assign_coords(fleet=[f"{t.count}x{t.model}" for t in model.site.electrical.turbines])
+    return ds
+
+
+def _add_electrical(ds: xr.Dataset, network, blocks, it_step: float, resolution: str) -> xr.Dataset:
+    """Electrical results: plant-step means, the power balance terms, the facility power with losses,
+    headline metrics (from the IT-step series) in attrs, and the IT-step series when asked."""
+    steps = [b.plant_step_values() for b in blocks]
+    variables = {}
+    for name, (per_fleet, units, long_name) in BLOCK_VARIABLES.items():
+        values = np.array([step[name] for step in steps], dtype=float)
+        variables[name] = variable(("time", "fleet") if per_fleet else "time", values, units, long_name)
+    ds = ds.assign(variables)
+    losses = ds.P_losses_transformers + ds.P_losses_ups + ds.P_losses_distribution
+    balance = {
+        "P_sources": (ds.P_poi + ds.P_turbines.sum("fleet"), "W", "grid import plus turbine output"),
+        "P_storage": (ds.P_bess + ds.P_ups_battery, "W", "BESS and UPS battery power, positive discharging"),
+        "P_loads": (ds.P_it_served + ds.P_cooling_served, "W", "IT and cooling power served"),
+        "P_losses": (losses, "W", "transformer, UPS and distribution losses"),
+    }
+    for name, (value, units, long_name) in balance.items():
+        ds[name] = value.assign_attrs(units=units, long_name=long_name)
+    ds["P_facility"] = (ds.P_it_total + ds.P_cooling + losses).assign_attrs(
+        units="W", long_name="facility power: IT, cooling and electrical losses")
+    arrays = concatenate_blocks(blocks)
+    for key, value in electrical_summary(arrays, it_step).items():
+        ds.attrs[f"electrical_{key}"] = float(value)
+    if resolution == "it":
+        time_it = ds.time.values[0] + (arrays["t"] * 1e3).astype("timedelta64[ms]")
+        for name in ("P_poi", "P_turbines", "P_bess", "soc", "P_demand", "P_unserved"):
+            per_fleet, units, long_name = BLOCK_VARIABLES[name]
+            ds[f"{name}_it"] = xr.Variable(("time_it", "fleet") if per_fleet else "time_it", arrays[name],
+                                           attrs={"units": units, "long_name": long_name + " (every IT step)"})
+        ds = ds.assign_coords(time_it=time_it)
+        ds.attrs["step_it_s"] = float(it_step)
+    return ds
 
 
 class _Storage:

@@ -232,7 +232,7 @@ def resolve_site_path(name_or_path: str | Path) -> Path:
     """A built-in site name or a path to a site file."""
     text_ = str(name_or_path)
     path = Path(text_)
-    if path.suffix == ".toml" or path.exists() or "/" in text_:
+    if path.suffix == ".toml" or path.is_file() or "/" in text_:
         if not path.is_file():
             raise InputError.one(text_, "", "no such file", "a site TOML file or a built-in site name")
         return path

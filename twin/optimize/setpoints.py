@@ -30,7 +30,6 @@ from twin.errors import InputError
 from twin.optimize.diagnose import InfeasiblePlan
 from twin.optimize.formulation import INF, LinearProgram, solve_highs
 from twin.results import make_dataset, variable
-from twin.thermal.surrogate import COOLING_TERMS
 from twin.weather import load_weather
 from twin.workload import ConstantProfile
 
@@ -177,6 +176,8 @@ GROUP_TERMS = ("P_tcs_pumps", "P_air_fans")
 
 def _cooling_by_loop(state: dict, loop_of_group: np.ndarray, L: int) -> np.ndarray:
     """Cooling power of each loop (..., L): loop terms plus the group terms of its racks."""
+    from twin.simulation import COOLING_TERMS
+
     members = np.eye(L)[loop_of_group]
     return sum(state[name] @ members if name in GROUP_TERMS else state[name] for name in COOLING_TERMS)
 

@@ -3,12 +3,17 @@
 A bank is all CDUs of one rack group, run alike.  The facility-water valve sets
 the cold-side capacity flow ``u * C_fws_max``; the exchanger is counterflow
 (effectiveness-NTU) with UA scaled by both flows (film resistances in series).
-The valve is driven by a discrete PI controller on the TCS supply temperature
-(velocity form, output clamped to [u_min, 1], so there is no integral wind-up).
+The valve is driven by an integral controller on the TCS supply temperature,
+tuned by internal-model control: the exchanger responds to the valve within a
+plant step, so the loop is an integrator on a static gain ``dT/du``; with the
+integral gain ``1 / (|dT/du| * tau)``, re-evaluated at each step from the
+exchanger model, the supply error decays with the closed-loop time constant
+``tau`` at any plant step (velocity form, output clamped to [u_min, 1], so
+there is no wind-up).
 
 References: research/physics.md 3.2-3.4 (TCS/FWS, CDU approach, ε-NTU);
-Åström & Hägglund, *PID Controllers: Theory, Design and Tuning* (1995),
-velocity-form PI.
+Rivera, Morari & Skogestad, "Internal model control: PID controller design",
+Ind. Eng. Chem. Process Des. Dev. 25 (1986) 252 (IMC tuning of an integrating loop).
 """
 
 from __future__ import annotations
@@ -24,11 +29,10 @@ U_MIN = 0.05
 
 
 @dataclass(frozen=True)
-class ValvePI:
-    """PI gains on the TCS supply error (K): ``du = Kp * de + Ki * dt * e``."""
+class ValveControl:
+    """Closed-loop time constant ``tau`` (s) of the TCS supply temperature control."""
 
-    Kp: float = 0.02  #: 1/K
-    Ki: float = 0.002  #: 1/(K s)
+    tau: float = 60.0
 
 
 def exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, u):
@@ -64,6 +68,16 @@ def valve_for_setpoint(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal,
     return np.where(T_high > T_tcs_set, 1.0, np.where(T_low <= T_tcs_set, U_MIN, u))
 
 
-def pi_update(gains: ValvePI, u, error, error_previous, dt: float):
-    """Next valve opening from the TCS supply error (measured - set, K): velocity-form PI."""
-    return np.clip(u + gains.Kp * (error - error_previous) + gains.Ki * dt * error, U_MIN, 1.0)
+def valve_update(control: ValveControl, u, error, T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal,
+                 dt: float, du: float = 0.01):
+    """Next valve opening from the TCS supply error (measured - set, K).
+
+    The local gain dT_supply/du comes from the exchanger model by a central
+    difference; each step moves ``min(1, dt/tau)`` of the way to the opening
+    that cancels the error.
+    """
+    T_up = exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, np.minimum(u + du, 1.0))[1]
+    T_down = exchange(T_tcs_return, T_fws_supply, C_tcs, C_fws_max, UA_nominal, np.maximum(u - du, 0.0))[1]
+    span = np.minimum(u + du, 1.0) - np.maximum(u - du, 0.0)
+    gain = np.minimum((T_up - T_down) / span, -1e-6)  # the supply falls as the valve opens
+    return np.clip(u - min(1.0, dt / control.tau) * error / gain, U_MIN, 1.0)

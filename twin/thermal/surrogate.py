@@ -19,7 +19,6 @@ import numpy as np
 #: (compressors start as soon as there is load to carry), so the curves start at 30 %.
 FRACTIONS = (0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 1.0)
 
-COOLING_TERMS = ("P_tcs_pumps", "P_air_fans", "P_fws_pumps", "P_compressors", "P_plant_fans", "P_condenser_pumps")
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class CoolingCurves:
 
 def cooling_curves(site, T_dry_bulb, T_wet_bulb, fractions=FRACTIONS) -> CoolingCurves:
     """Curves for each period of the weather arrays (degC, shape (T,)) at ``fractions`` of IT peak."""
-    from twin.simulation import build, steady_state
+    from twin.simulation import COOLING_TERMS, build, steady_state
 
     model = build(site)
     g = model.groups
