@@ -6,7 +6,9 @@ own die, cold-plate and coolant states; 2,600 rear-door racks at group level),
 jitter, checkpoints, restarts), plant step 60 s.  Targets <= 15 s, <= 4 GB.
 B-SIM-2: 1,000 GB200 NVL72 racks (the demo hall scaled up), 1 h at 1 s, <= 0.3 s.
 B-SIM-3: ``cortex`` one year at 60 s steps, racks aggregated (quasi-steady
-plant), <= 10 s.
+plant), <= 10 s.  B-SIM-1-coupled: B-SIM-1 with the electrical network stepped at
+every 1 s IT step (grid, 60 turbines, 168 Megapacks), against B-SIM-1 thermal-only
+in the same process: <= 1.5x.
 
 Timings are warm: a one-step run first pays the imports (reported as
 ``warm_up_s``).  Same-run baselines: for B-SIM-1 and B-SIM-2 the unavoidable part, generating
@@ -25,7 +27,7 @@ import subprocess
 import sys
 import time
 
-CASES = ("B-SIM-1", "B-SIM-2", "B-SIM-3")
+CASES = ("B-SIM-1", "B-SIM-2", "B-SIM-3", "B-SIM-1-coupled")
 
 
 def _bsim2_site(tmp):
@@ -58,7 +60,19 @@ def run_case(case: str) -> dict:
     from twin.workload import TrainingProfile
 
     result = {"case": case}
-    if case in ("B-SIM-1", "B-SIM-2"):
+    if case == "B-SIM-1-coupled":
+        site = twin.load_site("colossus2")
+        profile = TrainingProfile(n_gpus=550_000)
+        kwargs = dict(duration=86400.0, plant_step=60.0, resolution="rack", workload=profile)
+        twin.simulate(site, **dict(kwargs, duration=60.0))
+        for label, electrical in (("thermal_only_s", False), ("coupled_s", True)):
+            start = time.perf_counter()
+            ds = twin.simulate(site, electrical=electrical, **kwargs)
+            result[label] = time.perf_counter() - start
+        result["ratio"] = result["coupled_s"] / result["thermal_only_s"]
+        result["power_residual"] = ds.twin.power_residual()
+        result["energy_residual"] = ds.twin.energy_residual()
+    elif case in ("B-SIM-1", "B-SIM-2"):
         if case == "B-SIM-1":
             site, hours = twin.load_site("colossus2"), 24.0
         else:
@@ -68,10 +82,11 @@ def run_case(case: str) -> dict:
         liquid = [g for g in site.rack_groups if g.model.cooling == "liquid"]
         n_racks = sum(g.count for g in liquid)
         start = time.perf_counter()  # first call: imports and cached tables, reported apart
-        twin.simulate(site, duration=60.0, plant_step=60.0, resolution="rack", workload=profile)
+        twin.simulate(site, duration=60.0, plant_step=60.0, resolution="rack", workload=profile, electrical=False)
         result["warm_up_s"] = time.perf_counter() - start
         start = time.perf_counter()
-        ds = twin.simulate(site, duration=hours * 3600, plant_step=60.0, resolution="rack", workload=profile)
+        ds = twin.simulate(site, duration=hours * 3600, plant_step=60.0, resolution="rack", workload=profile,
+                           electrical=False)
         result["wall_s"] = time.perf_counter() - start
         result["energy_residual"] = ds.twin.energy_residual()
         result["max_die_degC"] = float(ds.T_die_max.max())
@@ -90,7 +105,7 @@ def run_case(case: str) -> dict:
         result["wall_s"] = time.perf_counter() - start
         result["annual_pue_it_plus_cooling"] = ds.twin.pue()
         start = time.perf_counter()
-        twin.simulate(site, duration=86400.0, plant_step=60.0, workload=profile)
+        twin.simulate(site, duration=86400.0, plant_step=60.0, workload=profile, electrical=False)
         result["baseline_dynamic_day_x365_s"] = (time.perf_counter() - start) * 365
     result["peak_rss_GB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     return result
