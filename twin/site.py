@@ -505,11 +505,11 @@ def check_plausibility(site: Site) -> list[Problem]:
             f"{(sub.count - sub.spares) * sub.entry.S_rated / 1e6:,.0f} MVA with spares out",
             f"at least {min(supply, facility_peak) / 1e6:,.0f} MVA (the power it must carry)"))
     unit = el.unit_substation
-    if (unit.count - unit.spares) * unit.entry.S_rated < site.P_it_peak:
+    if (unit.count - unit.spares) * unit.entry.S_rated < facility_peak:
         problems.append(Problem(
             file, "electrical.unit_substation.count",
             f"{(unit.count - unit.spares) * unit.entry.S_rated / 1e6:,.0f} MVA with spares out",
-            f"at least the IT peak of {site.P_it_peak / 1e6:,.0f} MW"))
+            f"at least the {facility_peak / 1e6:,.0f} MW of IT and cooling they feed (IT peak x pue_design)"))
     if el.ups is not None and (el.ups.count - el.ups.spares) * el.ups.entry.P_rated < site.P_it_peak:
         problems.append(Problem(
             file, "electrical.ups.count", f"{(el.ups.count - el.ups.spares) * el.ups.entry.P_rated / 1e6:,.0f} MW",
