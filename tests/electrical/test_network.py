@@ -137,8 +137,9 @@ def test_loss_curves_reproduce_the_catalogue(sites):
         assert stage.loss(model.S_rated) == pytest.approx(model.P_no_load + model.P_load_loss_rated, rel=1e-12)
     # both stages in series: unit substations exactly at rating, substation carries their input
     u, s = el.unit_substation.entry, el.substation.entry
-    L = 125 * u.S_rated
-    unit_loss = 125 * (u.P_no_load + u.P_load_loss_rated)
+    n_units = el.unit_substation.count - el.unit_substation.spares
+    L = n_units * u.S_rated
+    unit_loss = n_units * (u.P_no_load + u.P_load_loss_rated)
     x = (L + unit_loss) / (5 * s.S_rated)  # 6 substation transformers, 1 spare
     assert network.transformer_losses(L) == pytest.approx(unit_loss + 5 * (s.P_no_load + s.P_load_loss_rated * x**2),
                                                           rel=1e-12)
