@@ -89,6 +89,13 @@ class Model:
     loops: FacilityLoops
     rack_types: tuple[RackType | None, ...]  #: per group; None for rear-door (air) racks
     C_coils: np.ndarray  #: per loop: capacity flow through rear-door and CRAH coils (W/K)
+    electrical: ElectricalNetwork  #: the power chain, for the losses that warm the halls
+    it_share: np.ndarray  #: per loop: share of the site's IT peak
+
+    def hall_losses(self, P_it) -> np.ndarray:
+        """UPS and distribution losses (W) at total IT power ``P_it`` (W): heat in the halls, per loop."""
+        chain = self.electrical.demand(np.asarray(P_it, dtype=float), 0.0)
+        return np.multiply.outer(chain["P_losses_ups"] + chain["P_losses_distribution"], self.it_share)
 
 
 def rack_type(model, C_flow: float) -> RackType:
@@ -121,7 +128,10 @@ def build(site: Site, *, out_of_service: dict[str, float] | None = None) -> Mode
     air_heat = (1 - groups.liquid_fraction) * groups.P_peak * groups.n_racks
     C_coils = np.array([air_heat[groups.loop == i].sum() / site.facility_loops[i].delta_T_nominal
                         for i in range(len(loops.names))])
-    return Model(site, groups, loops, tuple(types), np.maximum(C_coils, 1.0))
+    peak = groups.P_peak * groups.n_racks
+    it_share = np.array([peak[groups.loop == i].sum() for i in range(len(loops.names))]) / peak.sum()
+    return Model(site, groups, loops, tuple(types), np.maximum(C_coils, 1.0), ElectricalNetwork.from_site(site),
+                 it_share)
 
 
 def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterations: int = 60) -> dict[str, np.ndarray]:
@@ -187,7 +197,8 @@ def _loop_pass(model: Model, P, T_supply, T_db, T_wb, T_set) -> dict[str, np.nda
     members = np.eye(len(lp.names))[g.loop]
     C_loop = np.where(liquid, u * g.C_fws_max, 0.0) @ members + model.C_coils
     P_pumps = facility_pump_power(lp, C_loop)
-    T_return = T_supply + ((Q_liquid + Q_air + P_air_fans) @ members + P_pumps) / C_loop
+    losses = model.hall_losses(P.sum(axis=-1))
+    T_return = T_supply + ((Q_liquid + Q_air + P_air_fans) @ members + losses + P_pumps) / C_loop
     plant = [operate(lp.plants[i], T_return[:, i], C_loop[:, i], T_set[:, i], T_db, T_wb)
              for i in range(len(lp.names))]
     T_die = np.full(P.shape, np.nan)
@@ -203,7 +214,7 @@ def _loop_pass(model: Model, P, T_supply, T_db, T_wb, T_set) -> dict[str, np.nda
         Q_flow_removed=stack("Q_flow_removed"), Q_flow_to_atmosphere=stack("Q_flow_rejected"),
         m_flow_water_use=stack("m_flow_water_use"), n_chillers_on=stack("n_chillers_on"),
         P_tcs_pumps=np.broadcast_to(g.P_tcs_pumps, P.shape).copy(),
-        P_air_fans=P_air_fans, T_plant=stack("T_supply"))
+        P_air_fans=P_air_fans, Q_flow_electrical_losses=losses, T_plant=stack("T_supply"))
 
 
 class _Main:
@@ -419,7 +430,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     out.update({name: np.zeros((n_steps, L)) for name in (
         "T_fws_supply", "T_fws_return", "C_fws", "P_fws_pumps", "P_compressors", "P_plant_fans",
         "P_condenser_pumps", "Q_flow_removed", "Q_flow_to_atmosphere", "m_flow_water_use",
-        "Q_flow_storage_gains", "storage_hours_left")})
+        "Q_flow_storage_gains", "storage_hours_left", "Q_flow_electrical_losses")})
     out["E_stored"] = np.zeros(n_steps)
     out["P_tcs_pumps"] = np.broadcast_to(g.P_tcs_pumps, (n_steps, G))
     out["P_air_fans"] = np.zeros((n_steps, G))
@@ -462,7 +473,10 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         Q_air[air] = P_air_racks
         P_air_fans = AIR_FAN_FRACTION * Q_air
         P_pumps = np.where(flowing, facility_pump_power(lp, C_loop), 0.0)
-        coil_heat = (Q_air + P_air_fans) @ members
+        # UPS and distribution losses at this step's IT power warm the halls' air, picked up by the coils
+        hall_losses = model.hall_losses(float(report.P @ weight + P_air_racks.sum()))
+        coil_heat = (Q_air + P_air_fans) @ members + hall_losses
+        out["Q_flow_electrical_losses"][k] = hall_losses
         E_room += float(np.where(C_coils > 0, 0.0, coil_heat).sum()) * plant_step
         heat_in = np.bincount(g.loop[liquid], Q_cdu, minlength=L) + np.where(C_coils > 0, coil_heat, 0.0) + P_pumps
         T_fws_return = T_fws + heat_in / np.where(flowing, C_loop, 1.0)
@@ -628,6 +642,7 @@ _META = {
     "m_flow_water_use": ("loop", "kg/s", "make-up and spray water evaporated, drifted or blown down"),
     "n_shutdown": ("group", "1", "racks whose accelerators have shut down"),
     "T_fws_supply_set": ("loop", "degC", "facility water supply set-point"),
+    "Q_flow_electrical_losses": ("loop", "W", "UPS and distribution losses in the halls, taken up by the coils"),
     "Q_flow_storage_gains": ("loop", "W", "heat gained by the cold-water storage from its surroundings"),
     "storage_hours_left": ("loop", "h", "hours the cold water left in storage could carry the loop at design flow"),
 }
@@ -643,14 +658,15 @@ def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttl
                  + data["P_compressors"].sum(-1) + data["P_plant_fans"].sum(-1) + data["P_condenser_pumps"].sum(-1))
     P_it_total = P_it.sum(-1)
     heat_in = (P_it_total + data["P_tcs_pumps"].sum(-1) + data["P_air_fans"].sum(-1) + data["P_fws_pumps"].sum(-1)
-               + data["Q_flow_storage_gains"].sum(-1))
+               + data["Q_flow_storage_gains"].sum(-1) + data["Q_flow_electrical_losses"].sum(-1))
     variables.update(
         P_it_total=variable("time", P_it_total, "W", "IT electrical power of the site"),
         P_cooling=variable("time", P_cooling, "W", "cooling power: pumps, fans and compressors"),
         P_facility=variable("time", P_it_total + P_cooling, "W",
                             "facility power: IT plus cooling (electrical losses not included)"),
         Q_flow_into_plant=variable("time", heat_in, "W",
-                                   "heat into the cooling water system: IT, pump and fan heat, storage gains"),
+                                   "heat into the cooling water system: IT, pump and fan heat, storage gains, "
+                                   "hall electrical losses"),
         Q_flow_rejected=variable("time", data["Q_flow_removed"].sum(-1), "W",
                                  "heat leaving the cooling water system at the plant"),
         E_thermal_stored=variable("time", E_stored, "J",
