@@ -83,3 +83,20 @@ def test_cooling_failure_throttles_and_the_grid_sees_it():
     before = float(ds.P_poi.isel(time=slice(0, 30)).mean())
     after = float(ds.P_poi.isel(time=slice(-30, None)).mean())
     assert after < 0.8 * before  # racks throttle and shut down; the grid import falls with them
+
+
+def test_accessor_metrics_agree_with_the_run_summary(swings, tmp_path):
+    from twin.results import write_netcdf
+    import xarray as xr
+
+    ds = swings["raw"]
+    a = ds.attrs
+    assert ds.twin.peak_demand() == pytest.approx(a["electrical_P_poi_peak"], rel=1e-12)
+    assert ds.twin.ramp_rate(1.0) == pytest.approx(a["electrical_P_poi_ramp_max_1s"], rel=1e-12)
+    assert np.sqrt(ds.twin.oscillation_energy()) == pytest.approx(a["electrical_P_poi_oscillation_rms"], rel=1e-9)
+    parts = ds.twin.energy_by_component()
+    supplied = parts["P_poi"] + parts["P_turbines"] + parts["P_bess"]
+    used = sum(parts[k] for k in parts if k.startswith("P_losses")) + parts["P_it"] + ds.twin.energy("P_cooling")
+    assert supplied == pytest.approx(used, rel=1e-6)  # UPS batteries idle: supplies = loads + losses
+    saved = xr.open_dataset(write_netcdf(ds, tmp_path / "swing.nc"), engine="h5netcdf")
+    assert saved.twin.ramp_rate(60.0) == pytest.approx(ds.twin.ramp_rate(60.0), rel=1e-12)

@@ -117,3 +117,51 @@ class TwinAccessor:
         ds = self._ds
         gap = ds["P_sources"] - ds["P_loads"] - ds["P_losses"] + ds["P_storage"]
         return float(np.abs(gap).max() / ds["P_loads"].max())
+
+    # --- the grid connection --------------------------------------------------------------------------
+
+    def _poi(self) -> tuple[np.ndarray, float]:
+        """Grid import series and its step: every IT step when the run kept them, else plant steps."""
+        ds = self._ds
+        if "P_poi_it" in ds:
+            return ds["P_poi_it"].values, float(ds.attrs["step_it_s"])
+        return ds["P_poi"].values, self.step_s
+
+    def peak_demand(self, averaging_time: float | None = None) -> float:
+        """Highest grid import (W), optionally averaged over ``averaging_time`` s (e.g. 900 for 15 min)."""
+        from twin.electrical.metrics import peak_demand
+
+        P, dt = self._poi()
+        return float(peak_demand(P, dt, averaging_time))
+
+    def ramp_rate(self, interval: float = 1.0) -> float:
+        """Largest change of grid import over ``interval`` s, in W/s (x60 for W/min over 60 s)."""
+        from twin.electrical.metrics import max_ramp_rate
+
+        P, dt = self._poi()
+        return float(max_ramp_rate(P, dt, interval))
+
+    def swing(self, window: float | None = None) -> float:
+        """Grid import swing (W): highest minus lowest over the run, or within ``window`` s."""
+        from twin.electrical.metrics import swing_amplitude
+
+        P, dt = self._poi()
+        return float(swing_amplitude(P, dt, window))
+
+    def oscillation_energy(self, f_low: float = 0.1, f_high: float = 20.0) -> float:
+        """Power of the grid import's oscillation in the band [f_low, f_high] Hz (W^2; its root is the rms)."""
+        from twin.electrical.metrics import band_oscillation_energy
+
+        P, dt = self._poi()
+        return float(band_oscillation_energy(P, dt, f_low, f_high))
+
+    def energy_by_component(self) -> dict[str, float]:
+        """Energy (J) over the run of IT, each cooling term, each electrical loss and the supplies."""
+        names = ["P_it", "P_tcs_pumps", "P_air_fans", "P_fws_pumps", "P_compressors", "P_plant_fans",
+                 "P_condenser_pumps", "P_losses_transformers", "P_losses_ups", "P_losses_distribution",
+                 "P_poi", "P_turbines", "P_bess", "P_unserved"]
+        return {name: self.energy(name) for name in names if name in self._ds}
+
+    def emissions(self) -> dict[str, float]:
+        """Turbine fuel (J), NOx and CO2 (kg) over the run, by fleet summed."""
+        return {"fuel_J": self.energy("fuel"), "NOx_kg": self.energy("NOx"), "CO2_kg": self.energy("CO2")}
