@@ -225,6 +225,7 @@ def simulate_command(
 
     site = load_site(site_name)
     profile = make_workload(workload, site)
+    check_output_path(out)
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"simulating {site.name}", total=None)
         from twin.electrical import ElectricalControl
@@ -251,6 +252,12 @@ def simulate_command(
     if out is not None:
         write_netcdf(ds, out)
         console.print(f"written {out}")
+
+
+def check_output_path(path: Optional[Path]) -> None:
+    """Refuse an output path in a folder that does not exist, before any work is done."""
+    if path is not None and not Path(path).parent.is_dir():
+        raise InputError.one(str(path), "--out", "a folder that does not exist", "a path in an existing folder")
 
 
 def pd_timestamp(text: str):

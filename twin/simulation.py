@@ -342,7 +342,7 @@ def _check_options(duration, plant_step, it_step, resolution, mode):
          f"a positive divisor of plant_step ({plant_step:g} s)"),
         (resolution in ("group", "rack"), "resolution", resolution, "'group' or 'rack'"),
         (mode in ("dynamic", "quasi_steady"), "mode", mode, "'dynamic' or 'quasi_steady'"),
-        (duration >= plant_step, "duration", duration, f"at least one plant step ({plant_step:g} s)"),
+        (duration <= 0 or duration >= plant_step, "duration", duration, f"at least one plant step ({plant_step:g} s)"),
     ]
     problems = [InputError.one("simulate", field, repr(found), expected).problems[0]
                 for ok, field, found, expected in checks if not ok]
