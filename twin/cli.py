@@ -175,6 +175,10 @@ def summarise_run(ds) -> Table:
         rows.append(("ASHRAE class", f"exceeded on loop {loop} for {int(over.sum())} steps"))
     else:
         rows.append(("ASHRAE class", "held on every loop"))
+    hottest = float(np.nanmax(ds.T_tcs_supply.values)) if ds.T_tcs_supply.notnull().any() else float("nan")
+    if max(hottest, float(ds.T_fws_supply.max())) > 95.0:
+        rows.append(("WARNING", "coolant above 95 degC: the water would boil; racks would have tripped "
+                                "(not modelled) - read temperatures past this point as a runaway"))
     if "P_poi" in ds:
         a = ds.attrs
         rows += [
