@@ -515,3 +515,59 @@ class MaintenanceProfile:
         self._check()
         share = self.rack_share * self.duration / self.interval
         return (1 - share) * self.base.mean_fraction() + share * self.level
+
+
+@dataclass(frozen=True, eq=False)
+class ScheduleProfile:
+    """A planned IT load: one fraction of rack peak per step, the same for every rack.
+
+    ``fractions[i]`` holds over ``[start_s + i * step_s, start_s + (i + 1) * step_s)``
+    (seconds on the simulation clock: from local midnight of the first day);
+    before the schedule the first value holds, after it the last.  Interval
+    means are exact (integrals of the step function), so energy is kept at any
+    simulation step.  Used to run a dispatch plan's IT schedule through
+    :func:`twin.simulate`.
+    """
+
+    fractions: np.ndarray
+    step_s: float
+    start_s: float = 0.0
+
+    def _check(self) -> None:
+        f = np.asarray(self.fractions, dtype=float)
+        ok = f.ndim == 1 and f.size >= 1 and bool(np.all(np.isfinite(f)))
+        _raise_problems([
+            (ok, "fractions", f"shape {f.shape}", "a non-empty 1-D array of finite fractions"),
+            (not ok or bool(np.all((f >= 0) & (f <= 1 + 1e-9))), "fractions",
+             f"values {f.min() if ok else 0:g}..{f.max() if ok else 0:g}", "fractions of rack peak between 0 and 1"),
+            (self.step_s > 0, "step_s", self.step_s, "a positive time in s"),
+            (math.isfinite(self.start_s), "start_s", self.start_s, "a finite time in s"),
+        ])
+
+    def _cumulative(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fractions (checked) and their running integral at the step boundaries."""
+        self._check()
+        f = np.minimum(np.asarray(self.fractions, dtype=float), 1.0)
+        return f, np.concatenate(([0.0], np.cumsum(f) * self.step_s))
+
+    def _integral(self, t: np.ndarray) -> np.ndarray:
+        """Integral of the schedule from ``start_s`` to ``t`` (negative before the start)."""
+        f, cumulative = self._cumulative()
+        x = (np.asarray(t, dtype=float) - self.start_s) / self.step_s
+        k = np.clip(np.floor(x).astype(np.int64), 0, f.size - 1)
+        return cumulative[k] + f[k] * (x - k) * self.step_s
+
+    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator) -> np.ndarray:
+        """Every rack at the schedule's mean over each ``[t0 + i dt, t0 + (i+1) dt)``; ``rng`` is not drawn from."""
+        a = t0 + dt * np.arange(n_steps + 1)
+        means = np.diff(self._integral(a)) / dt
+        return np.repeat(means[:, None], n_racks, axis=1)
+
+    def site_fraction(self, times_s: np.ndarray) -> np.ndarray:
+        """Mean fraction over each ``[t_i, t_{i+1})`` (the last interval repeats the previous length)."""
+        a, dt = _intervals(times_s)
+        return (self._integral(a + dt) - self._integral(a)) / dt
+
+    def mean_fraction(self) -> float:
+        """Mean of the schedule over its steps."""
+        return float(self._cumulative()[0].mean())
