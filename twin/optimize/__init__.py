@@ -27,6 +27,8 @@ from twin.optimize.inputs import (
     VirtualPPA,
 )
 from twin.optimize.mpc import rolling_horizon
+from twin.optimize.site_inputs import SiteDispatchInputs, SitePlan, plan_site, site_dispatch_inputs, write_plan
+from twin.optimize.closed_loop import verify_plan
 
 __all__ = [
     "Battery",
@@ -43,8 +45,24 @@ __all__ = [
     "Tariff",
     "TurbineType",
     "VirtualPPA",
+    "SiteDispatchInputs",
+    "SitePlan",
     "baseline_inputs",
     "dispatch",
+    "plan_site",
+    "plot_plan",
     "rolling_horizon",
     "savings_table",
+    "site_dispatch_inputs",
+    "verify_plan",
+    "write_plan",
 ]
+
+
+def __getattr__(name: str):
+    # plot_plan imports matplotlib: loaded on first use only
+    if name == "plot_plan":
+        from twin.optimize.plots import plot_plan
+
+        return plot_plan
+    raise AttributeError(f"module 'twin.optimize' has no attribute {name!r}")
