@@ -1,0 +1,278 @@
+"""Command functions for ``twin optimize dispatch`` and ``twin optimize setpoints``.
+
+Plain functions with typer-annotated parameters, registered by :mod:`twin.cli`
+(``optimize_app.command("dispatch")(dispatch_command)``).  Bad input raises
+:class:`twin.errors.InputError` and a plan that cannot exist raises
+:class:`twin.optimize.InfeasiblePlan` (an ``InputError``) naming what cannot
+be met, when and by how much; the ``twin`` command prints each problem on one
+``error:`` line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from twin.errors import InputError
+
+console = Console()
+COMMAND_LINE = "<command line>"
+MW, MWH = 1e6, 3.6e9
+
+
+def _print(text: str, style: str | None = None) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True, style=style)
+
+
+def parse_time(text: str, option: str) -> float:
+    """A time option (``"1h"``, ``"15min"``, ``"900 s"``) in seconds, or an InputError naming the option."""
+    from twin.units import to_si
+
+    value = to_si(text, "time", file=COMMAND_LINE, field=option)
+    if not value > 0:
+        raise InputError.one(COMMAND_LINE, option, repr(text), "a positive time such as '1h' or '15min'")
+    return value
+
+
+def _usd(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def savings_rich_table(result, title: str) -> Table:
+    """Cost by category for the baseline and the plan, and the savings (USD)."""
+    from twin.optimize.plots import LABELS
+
+    table = Table(title=title)
+    for column, justify in (("category", "left"), ("baseline (USD)", "right"), ("plan (USD)", "right"),
+                            ("savings (USD)", "right")):
+        table.add_column(column, justify=justify)
+    for category, row in result.savings.iterrows():
+        if category == "total":
+            continue
+        table.add_row(LABELS.get(category, category), _usd(row.baseline_USD), _usd(row.plan_USD), _usd(row.savings_USD))
+    total = result.savings.loc["total"]
+    share = total.savings_USD / total.baseline_USD if total.baseline_USD else float("nan")
+    table.add_row("total", _usd(total.baseline_USD), _usd(total.plan_USD),
+                  f"{_usd(total.savings_USD)} ({share:.1%})", style="bold")
+    return table
+
+
+def figures_rich_table(result) -> Table:
+    """Key figures of a site plan."""
+    f, x = result.figures, result.inputs
+    table = Table(title="key figures")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [("peak grid import, plan / baseline",
+             f"{f['peak_import_W'] / MW:,.1f} / {f['baseline_peak_import_W'] / MW:,.1f} MW "
+             f"(limit {x.grid.P_import_max_W / MW:,.0f} MW)"),
+            ("grid energy", f"{f['grid_energy_J'] / MWH:,.0f} MWh")]
+    if x.bess is not None:
+        rows += [("battery cycles (discharged / usable energy)", f"{f['battery_cycles']:,.2f}"),
+                 ("battery state of charge", f"{f['soc_min']:.0%} - {f['soc_max']:.0%}")]
+    if x.turbines:
+        starts = ", ".join(f"{k} {v:,.0f}" for k, v in f["turbine_starts"].items())
+        rows.append(("turbine starts", starts))
+        hours = []
+        for k, v in f["turbine_unit_hours"].items():
+            cap = f.get("turbine_unit_hours_cap", {}).get(k, math.inf)
+            capped = f" (cap {cap:,.0f} h prorated, NOT enforced)" if math.isfinite(cap) else ""
+            hours.append(f"{k} {v:,.0f} h{capped}")
+        rows.append(("turbine unit-hours", ", ".join(hours)))
+        rows.append(("turbine energy", f"{f['turbine_energy_J'] / MWH:,.0f} MWh"))
+        cap = f["NOx_cap_kg"]
+        rows.append(("NOx", f"{f['NOx_kg']:,.0f} kg" + (f" of a {cap:,.0f} kg cap (prorated)" if math.isfinite(cap)
+                                                         else " (no cap)")))
+    if x.flexible is not None:
+        rows.append(("flexible energy shifted within the day",
+                     f"{f['flexible_shifted_J'] / MWH:,.0f} MWh of {f['flexible_energy_J'] / MWH:,.0f} MWh"))
+    rows.append(("cooling energy", f"{f['cooling_energy_J'] / MWH:,.0f} MWh"))
+    if "losses_energy_J" in f:
+        rows.append(("electrical losses, frozen / at the planned schedule",
+                     f"{f['losses_energy_J'] / MWH:,.0f} / {f['losses_recomputed_energy_J'] / MWH:,.0f} MWh"))
+    rows.append(("problem", f"{f['problem']}, gap {f['mip_gap']:.1e}" if "MILP" in f["problem"] else f["problem"]))
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def times_rich_table(result) -> Table:
+    t = result.timings
+    table = Table(title="times (s)")
+    for column in ("inputs (site, weather, cooling curves)", "plan (HiGHS)", "baseline (HiGHS)", "total"):
+        table.add_column(column, justify="right")
+    table.add_row(f"{t['inputs_s']:.2f} (curves {t.get('inputs_cooling_curves_s', 0.0):.2f})",
+                  f"{t['plan_s']:.2f} ({t['plan_highs_s']:.2f})",
+                  f"{t['baseline_s']:.2f} ({t['baseline_highs_s']:.2f})",
+                  f"{t['total_s']:.2f}")
+    return table
+
+
+def dispatch_command(
+    site: str = typer.Argument(..., help="built-in site name or site TOML path"),
+    days: float = typer.Option(7.0, help="planning horizon (days)"),
+    step: str = typer.Option("1h", help="dispatch step, e.g. 1h or 15min (must divide a day)"),
+    start: str = typer.Option("2025-01-01 00:00", help="first step, local time (America/Chicago)"),
+    prices: Optional[Path] = typer.Option(None, help="price CSV (default: a SYNTHETIC market year)"),
+    events: Optional[Path] = typer.Option(None, help="event CSV: 4CP intervals, demand-response events"),
+    it_load: float = typer.Option(0.8, help="IT load, fraction of the IT peak (constant)"),
+    flexible_share: float = typer.Option(0.10, help="share of IT energy movable within each day"),
+    out: Optional[Path] = typer.Option(None, help="write the plan (with the baseline's costs) to this netCDF file"),
+    plots: Optional[Path] = typer.Option(None, help="folder for PNG figures of the plan"),
+    mpc_window: Optional[str] = typer.Option(None, help="also re-plan on a rolling window, e.g. 48h (re-plans hourly)"),
+    verify: bool = typer.Option(False, help="run the plan back through the co-simulation and compare"),
+    time_limit: float = typer.Option(120.0, help="HiGHS time limit per solve (s)"),
+) -> None:
+    """Plan a site's power: grid, turbines, Megapacks, flexible training load; savings against a baseline."""
+    from twin.optimize.site_inputs import plan_site, price_notice, write_plan
+    from twin.site import load_site
+    from twin.workload import ConstantProfile
+
+    step_s = parse_time(step, "--step")
+    if step_s > 86400 or abs(86400 / step_s - round(86400 / step_s)) > 1e-9:
+        raise InputError.one(COMMAND_LINE, "--step", repr(step), "a step that divides a day, e.g. 15min or 1h")
+    window_s = parse_time(mpc_window, "--mpc-window") if mpc_window is not None else None
+    if window_s is not None and (window_s < step_s or abs(window_s / step_s - round(window_s / step_s)) > 1e-9):
+        raise InputError.one(COMMAND_LINE, "--mpc-window", repr(mpc_window), f"a whole number of steps ({step})")
+    if not 0.0 < it_load <= 1.0:
+        raise InputError.one(COMMAND_LINE, "--it-load", repr(it_load), "a fraction of the IT peak in (0, 1]")
+    if not time_limit > 0:
+        raise InputError.one(COMMAND_LINE, "--time-limit", repr(time_limit), "a positive number of seconds")
+    for path, option in ((out, "--out"), (plots, "--plots")):
+        if path is not None and not Path(path).parent.is_dir():
+            raise InputError.one(COMMAND_LINE, option, str(path), "a path in an existing folder")
+    loaded = load_site(site)
+    result = plan_site(loaded, start=start, days=days, step=step_s, prices=prices, events=events,
+                       workload=ConstantProfile(it_load), flexible_share=flexible_share, time_limit=time_limit)
+    x = result.inputs
+    _print(f"{loaded.name}: {days:g} days from {x.time[0]:%Y-%m-%d %H:%M %Z} at {step_s / 60:g}-min steps "
+           f"({len(x.time):,} steps), IT load {it_load:.0%} of {x.IT_peak_W / MW:,.1f} MW peak")
+    _print(price_notice(x), style="bold yellow" if x.synthetic_prices else None)
+    _print(f"tariff: {x.tariff.name}")
+    for note in x.notes:
+        _print(f"  - {note}")
+    console.print(savings_rich_table(result, f"{loaded.name}: cost by category, baseline (no battery, flexible "
+                                             f"load flat) against the plan"))
+    console.print(figures_rich_table(result))
+    console.print(times_rich_table(result))
+
+    if window_s is not None:
+        from twin.optimize.mpc import rolling_horizon
+
+        replan = max(step_s, 3600.0) if abs(max(step_s, 3600.0) / step_s - round(max(step_s, 3600.0) / step_s)) < 1e-9 \
+            else step_s
+        replan = min(replan, window_s)
+        run = rolling_horizon(x, window_s=window_s, step_s=replan, time_limit=time_limit)
+        mpc_cost = float(run["objective"])
+        perfect = float(result.plan["objective"])
+        per = (run["build_time_s"] + run["handover_time_s"] + run["solve_time_s"]).to_numpy()
+        _print(f"rolling horizon: {window_s / 3600:g} h window re-planned every {replan / 3600:g} h: "
+               f"{per.size:,} re-solves, median {np.median(per) * 1e3:,.0f} ms; cost {_usd(mpc_cost)} USD against "
+               f"{_usd(perfect)} USD with perfect foresight over the horizon ({(mpc_cost - perfect) / perfect:+.2%}); "
+               f"savings against the baseline {_usd(float(result.baseline['objective']) - mpc_cost)} USD")
+    if verify:
+        from twin.optimize.closed_loop import format_report, verify_plan
+
+        report, _ = verify_plan(loaded, result)
+        table = Table(title="the plan through the co-simulation")
+        table.add_column("quantity")
+        table.add_column("value", justify="right")
+        for name, value in format_report(report):
+            table.add_row(name, value)
+        console.print(table)
+        for note in report["notes"]:
+            _print(f"  - {note}")
+    if plots is not None:
+        from twin.optimize.plots import plot_plan
+
+        for path in plot_plan(result, plots):
+            _print(f"written {path}")
+    if out is not None:
+        _print(f"written {write_plan(result, out)}")
+
+
+def setpoints_command(
+    site: str = typer.Argument(..., help="built-in site name or site TOML path"),
+    hours: float = typer.Option(24.0, help="planning horizon (h)"),
+    start: str = typer.Option("2025-07-21 00:00", help="first period, local standard time"),
+    step: str = typer.Option("1h", help="period length, e.g. 1h"),
+    price: str = typer.Option("50 USD/MWh", help="electricity price"),
+    it_load: float = typer.Option(0.8, help="IT load, fraction of the IT peak (constant)"),
+    max_change: float = typer.Option(2.0, help="largest set-point change per period (K)"),
+    die_margin: float = typer.Option(2.0, help="dies kept this far below throttle (K)"),
+    verify: bool = typer.Option(False, help="run the set-points through the co-simulation and compare"),
+    out: Optional[Path] = typer.Option(None, help="write the set-point plan to this netCDF file"),
+) -> None:
+    """Plan facility supply set-points (and chiller staging) per loop; savings against the design set-points."""
+    from twin.optimize.closed_loop import PLANT_STEPS, max_plant_step
+    from twin.optimize.setpoints import setpoints
+    from twin.optimize.setpoints import verify as verify_setpoints
+    from twin.results import write_netcdf
+    from twin.site import load_site
+    from twin.units import to_si
+    from twin.workload import ConstantProfile
+
+    step_s = parse_time(step, "--step")
+    price_J = to_si(price, "price_energy", file=COMMAND_LINE, field="--price")
+    if not hours > 0 or hours * 3600 < step_s:
+        raise InputError.one(COMMAND_LINE, "--hours", repr(hours), f"at least one period of {step}")
+    if not 0.0 < it_load <= 1.0:
+        raise InputError.one(COMMAND_LINE, "--it-load", repr(it_load), "a fraction of the IT peak in (0, 1]")
+    if out is not None and not Path(out).parent.is_dir():
+        raise InputError.one(COMMAND_LINE, "--out", str(out), "a path in an existing folder")
+    loaded = load_site(site)
+    workload = ConstantProfile(it_load)
+    plan = setpoints(loaded, start=start, hours=hours, step=step_s, workload=workload, price=price_J,
+                     max_change=max_change, die_margin=die_margin)
+    n = plan.sizes["time"]
+    _print(f"{loaded.name}: facility supply set-points for {hours:g} h from {start} "
+           f"({n} periods of {step_s / 60:g} min), "
+           f"IT load {it_load:.0%}, price {price_J * MWH:,.2f} USD/MWh")
+    table = Table(title="set-points by loop")
+    for column, justify in (("loop", "left"), ("design (degC)", "right"), ("planned (degC)", "right"),
+                            ("cooling, design (MWh)", "right"), ("cooling, planned (MWh)", "right"),
+                            ("chillers running", "right")):
+        table.add_column(column, justify=justify)
+    dt = float(plan.attrs["step_s"])
+    for loop in loaded.facility_loops:
+        T = plan["T_fws_supply_set"].sel(loop=loop.name).values
+        table.add_row(loop.name, f"{loop.T_supply_set:g}", f"{T.min():g} - {T.max():g} (mean {T.mean():.1f})",
+                      f"{float(plan['P_cooling_baseline'].sel(loop=loop.name).sum()) * dt / MWH:,.1f}",
+                      f"{float(plan['P_cooling'].sel(loop=loop.name).sum()) * dt / MWH:,.1f}",
+                      f"{plan['n_chillers_on'].sel(loop=loop.name).values.min():g} - "
+                      f"{plan['n_chillers_on'].sel(loop=loop.name).values.max():g}")
+    console.print(table)
+    base = float(plan["cost_cooling_energy_baseline"].sum())
+    energy = float(plan["cost_cooling_energy"].sum())
+    starts = float(plan["cost_chiller_starts"].sum())
+    costs = Table(title="cooling cost (USD)")
+    for column in ("design set-points", "planned: energy", "planned: chiller starts", "savings"):
+        costs.add_column(column, justify="right")
+    saving = base - energy - starts
+    costs.add_row(_usd(base), _usd(energy), _usd(starts),
+                  f"{_usd(saving)} ({saving / base:.1%})" if base else _usd(saving))
+    console.print(costs)
+    a = plan.attrs
+    _print(f"solver: {a['solver_status']}, gap {a['mip_gap']:.1e}, HiGHS {a['highs_time_s']:.2f} s")
+    if verify:
+        limit = max_plant_step(loaded)
+        plant_step = next((c for c in PLANT_STEPS if c <= min(limit, 60.0) and abs(dt / c - round(dt / c)) < 1e-9), 1.0)
+        report = verify_setpoints(loaded, plan, workload=workload, plant_step=plant_step)
+        check = Table(title="the set-points through the co-simulation")
+        check.add_column("quantity")
+        check.add_column("value", justify="right")
+        check.add_row("cooling energy planned / simulated",
+                      f"{report['planned_cooling_MWh']:,.1f} / {report['simulated_cooling_MWh']:,.1f} MWh "
+                      f"({report['gap_fraction']:+.2%})")
+        check.add_row("plant steps with dies above throttle", f"{report['die_over_throttle_steps']}")
+        check.add_row("plant steps with supply above the class", f"{report['facility_over_class_steps']}")
+        check.add_row("energy-balance residual", f"{report['energy_residual']:.1e}")
+        console.print(check)
+    if out is not None:
+        _print(f"written {write_netcdf(plan, out)}")
