@@ -176,14 +176,14 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
     report["plan_following_cost_USD"] = float(sum(following_bill.values()) + non_grid)
     report["plan_following_cost_gap_fraction"] = _gap(report["plan_following_cost_USD"], planned)
     report["plan_following_import_over_limit_MWh"] = E(over) / MWH
-    notes = [
-        "the simulator's electrical controller dispatches the battery and the turbines itself (battery back to its "
-        "set-point, turbines for what the grid cannot carry); it does not follow the plan's battery or turbine "
-        "schedule, so its grid import and fuel differ from the plan's by design",
-        "plan-following cost: the plan's grid import plus (simulated - planned) facility demand, billed, with the "
-        "plan's own fuel, start and battery costs; its gap to the planned cost is the error of the plan's load model",
-    ]
+    notes = ["plan-following cost: the plan's grid import plus (simulated - planned) facility demand, billed, with "
+             "the plan's own fuel, start and battery costs; its gap to the planned cost is the error of the plan's "
+             "load model"]
     if electrical:
+        notes.insert(0, "the simulator's electrical controller dispatches the battery and the turbines itself "
+                        "(battery back to its set-point, turbines for what the grid cannot carry); it does not follow "
+                        "the plan's battery or turbine schedule, so its grid import and fuel differ from the plan's "
+                        "by design")
         import_sim = _per_step(ds["P_poi"].values, m)
         sim_bill = bill(tariff, time_index, step, import_sim)
         fuel_sim = 0.0

@@ -41,7 +41,7 @@ def parse_time(text: str, option: str) -> float:
 
 
 def _usd(value: float) -> str:
-    return f"{value:,.0f}"
+    return f"{round(value):,d}"
 
 
 def savings_rich_table(result, title: str) -> Table:
@@ -96,7 +96,11 @@ def figures_rich_table(result) -> Table:
     if "losses_energy_J" in f:
         rows.append(("electrical losses, frozen / at the planned schedule",
                      f"{f['losses_energy_J'] / MWH:,.0f} / {f['losses_recomputed_energy_J'] / MWH:,.0f} MWh"))
-    rows.append(("problem", f"{f['problem']}, gap {f['mip_gap']:.1e}" if "MILP" in f["problem"] else f["problem"]))
+    if "MILP" in f["problem"]:
+        rows.append(("problem", f"{f['problem']}, gap {f['mip_gap']:.1e} "
+                                f"(baseline {float(result.baseline.attrs['mip_gap']):.1e})"))
+    else:
+        rows.append(("problem", f["problem"]))
     for name, value in rows:
         table.add_row(name, value)
     return table

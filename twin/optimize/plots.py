@@ -28,6 +28,7 @@ import pandas as pd  # noqa: E402
 from twin.results import atomic_path  # noqa: E402
 
 MW = 1e6
+MWH_J = 3.6e9
 USD_PER_MWH = 3.6e9
 COLOURS = {
     "grid": "#4c72b0", "battery": "#55a868", "charge": "#8fd19e", "price": "#c44e52", "demand": "#222222",
@@ -63,8 +64,6 @@ def _series(plan, daily: bool) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]
     else:
         s["losses"] = np.zeros(len(time))
         s["it"] = plan["P_load"].values
-    if "soc" in plan:
-        s["soc"] = plan["soc"].values
     turbines = {}
     if "P_turbine" in plan:
         for name in plan["turbine_type"].values:
@@ -148,7 +147,7 @@ def plot_plan(plan, out_dir, *, baseline=None, title: str | None = None) -> list
     resolution = "daily means" if daily else f"{float(plan.attrs.get('step_s', 3600.0)) / 60:g}-min steps"
     paths = [_dispatch_figure(t, s, name, resolution, out)]
     if "soc" in plan:
-        paths.append(_battery_figure(t, s, name, resolution, out))
+        paths.append(_battery_figure(plan, daily, name, resolution, out))
     paths.append(_costs_figure(plan, baseline, name, out))
     return paths
 
@@ -205,19 +204,43 @@ def _dispatch_figure(t, s, name: str, resolution: str, out: Path) -> Path:
     return _save(fig, out / "dispatch.png")
 
 
-def _battery_figure(t, s, name: str, resolution: str, out: Path) -> Path:
+def _battery_figure(plan, daily: bool, name: str, resolution: str, out: Path) -> Path:
+    """State of charge and battery power; over long horizons the daily range of SoC and the energy per day."""
+    time = pd.DatetimeIndex(plan.indexes["time"])
+    soc = 100 * plan["soc"].values
+    charge, discharge = plan["P_battery_charge"].values, plan["P_battery_discharge"].values
     fig, (ax, power) = plt.subplots(2, 1, figsize=(11, 5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    x, y = _steps(t, 100 * s["soc"])
-    ax.plot(x, y, color=COLOURS["battery"], lw=1.2)
+    if daily:
+        dt = float(plan.attrs.get("step_s", (time[1] - time[0]).total_seconds()))
+        frame = pd.DataFrame({"soc": soc, "charged": charge * dt / MWH_J, "discharged": discharge * dt / MWH_J},
+                             index=time.tz_localize(None) if time.tz is not None else time)
+        days = frame.groupby(frame.index.normalize())
+        t = pd.DatetimeIndex(days.size().index)
+        x, lo = _steps(t, days["soc"].min().to_numpy())
+        _, hi = _steps(t, days["soc"].max().to_numpy())
+        ax.fill_between(x, lo, hi, color=COLOURS["charge"], lw=0, label="range within the day")
+        x, y = _steps(t, days["soc"].mean().to_numpy())
+        ax.plot(x, y, color="#1f4d2b", lw=0.9, label="daily mean")
+        ax.legend(loc="lower left", fontsize=8, ncol=2)
+        x, y = _steps(t, days["discharged"].sum().to_numpy())
+        power.fill_between(x, 0, y, color=COLOURS["battery"], lw=0, label="discharged")
+        x, y = _steps(t, -days["charged"].sum().to_numpy())
+        power.fill_between(x, 0, y, color=COLOURS["charge"], lw=0, label="charged (below zero)")
+        power.set_ylabel("energy (MWh/day)")
+        ax.set_title(f"{name}: battery state of charge (daily range) and energy per day")
+    else:
+        t = time
+        x, y = _steps(t, soc)
+        ax.plot(x, y, color=COLOURS["battery"], lw=1.2)
+        net = (discharge - charge) / MW
+        x, y = _steps(t, net)
+        power.fill_between(x, 0, np.where(y > 0, y, 0), color=COLOURS["battery"], lw=0, label="discharging")
+        power.fill_between(x, 0, np.where(y < 0, y, 0), color=COLOURS["charge"], lw=0, label="charging")
+        power.set_ylabel("power (MW)")
+        ax.set_title(f"{name}: battery state of charge and power ({resolution})")
     ax.set_ylabel("state of charge (%)")
     ax.set_ylim(0, 100)
-    ax.set_title(f"{name}: battery state of charge and power ({resolution})")
-    net = (s["discharge"] - s["charge"]) / MW
-    x, y = _steps(t, net)
-    power.fill_between(x, 0, np.where(y > 0, y, 0), color=COLOURS["battery"], lw=0, label="discharging")
-    power.fill_between(x, 0, np.where(y < 0, y, 0), color=COLOURS["charge"], lw=0, label="charging")
     power.axhline(0, color="#555555", lw=0.6)
-    power.set_ylabel("power (MW)")
     power.legend(loc="upper left", fontsize=8, ncol=2)
     _format_time(power, t)
     for a in (ax, power):
@@ -232,13 +255,14 @@ LABELS = {"energy": "energy", "coincident_peak": "4CP transmission", "demand": "
 
 
 def usd(value: float) -> str:
-    """Money, short: $950, $12.9k, $5.12M."""
+    """Money, short: $950, $12.9k, $5.12M, $30.0M."""
     a = abs(value)
     sign = "-" if value < 0 else ""
-    if a >= 1e6:
-        return f"{sign}${a / 1e6:,.3g}M" if a < 1e9 else f"{sign}${a / 1e6:,.0f}M"
-    if a >= 1e3:
-        return f"{sign}${a / 1e3:,.3g}k"
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if a >= scale:
+            x = a / scale
+            return f"{sign}${x:,.2f}{suffix}" if x < 10 else f"{sign}${x:,.1f}{suffix}" if x < 100 \
+                else f"{sign}${x:,.0f}{suffix}"
     return f"{sign}${a:,.0f}"
 
 

@@ -604,10 +604,13 @@ class SitePlan:
     timings: dict = field(default_factory=dict)
 
 
-def plan_site(site, *, mip_gap: float = 1e-3, time_limit: float | None = 300.0, **kwargs) -> SitePlan:
+def plan_site(site, *, mip_gap: float = 1e-3, time_limit: float | None = 120.0, **kwargs) -> SitePlan:
     """Plan ``site`` (:func:`site_dispatch_inputs` with ``kwargs``), solve its baseline, and compare.
 
-    Raises :class:`InfeasiblePlan` when the site cannot meet its load (when and
+    ``mip_gap`` and ``time_limit`` (s, per solve) go to :func:`~twin.optimize.dispatch`:
+    a unit-commitment solve stopped by the limit keeps its best plan and
+    reports the gap it reached (``plan.attrs["mip_gap"]``); the savings are
+    then uncertain by about that gap times the cost.  Raises :class:`InfeasiblePlan` when the site cannot meet its load (when and
     by how much), for the plan or for the baseline (named as such).
     """
     from twin.site import load_site
