@@ -1,6 +1,6 @@
 """Dispatch benchmarks B-OPT-1..4 on synthetic inputs sized like the sites.
 
-    .venv/bin/python benchmarks/bench_dispatch.py            # all four
+    .venv/bin/python benchmarks/bench_dispatch.py            # all six
     .venv/bin/python benchmarks/bench_dispatch.py 1 3        # some of them
     .venv/bin/python benchmarks/bench_dispatch.py --pyomo    # also the Pyomo route for B-OPT-1 and 2
 
@@ -9,6 +9,10 @@ B-OPT-1  Cortex, one year hourly, battery + flexible load, ERCOT + 4CP:
 B-OPT-2  the same at 15 min (35,040 steps): end-to-end <= 1.2 x HiGHS time.
 B-OPT-3  rolling horizon, 48 h window at 15 min, re-solve <= 50 ms.
 B-OPT-4  Colossus 2, one week at 15 min, 41 turbines (two types) + battery, 0.1 % gap in <= 60 s.
+B-OPT-5  the real ``cortex`` site through the converter (``plan_site``: site, weather, cooling curves,
+         losses, synthetic ERCOT year, plan and baseline), one year hourly: a few seconds end to end.
+B-OPT-6  the real ``colossus2`` site through the converter, one week at 15 min (60 turbines in three
+         fleets incl. the mobile units, 30 MW grid, 168 Megapacks), a winter and a summer week.
 
 Each line prints build / hand-over / HiGHS / results times.  The same-run
 baseline is HiGHS alone on the very same matrix (read back from the model,
@@ -203,10 +207,37 @@ def bench_4() -> None:
     _report("B-OPT-4b the same with a binding NOx cap (2,500 kg/day)", tight)
 
 
+def _site_report(name: str, result, wall: float) -> None:
+    t, f = result.timings, result.figures
+    print(f"{name}: end to end {wall:.2f} s = inputs {t['inputs_s']:.2f} s (cooling curves "
+          f"{t['inputs_cooling_curves_s']:.2f} s) + plan {t['plan_s']:.2f} s (HiGHS {t['plan_highs_s']:.2f} s) + "
+          f"baseline {t['baseline_s']:.2f} s (HiGHS {t['baseline_highs_s']:.2f} s)\n"
+          f"   {f['problem']}, plan gap {result.plan.attrs['mip_gap']:.1e}, baseline gap "
+          f"{result.baseline.attrs['mip_gap']:.1e}; savings {f['savings_USD']:,.0f} USD of {f['baseline_cost_USD']:,.0f}")
+
+
+def bench_5() -> None:
+    from twin.optimize import plan_site
+
+    t0 = time.perf_counter()
+    result = plan_site("cortex", start="2025-01-01 00:00", days=365, step=3600.0)
+    _site_report("B-OPT-5 cortex site, one year hourly, through plan_site", result, time.perf_counter() - t0)
+
+
+def bench_6() -> None:
+    from twin.optimize import plan_site
+
+    for label, start in (("winter", "2025-01-06 00:00"), ("summer", "2025-07-14 00:00")):
+        t0 = time.perf_counter()
+        result = plan_site("colossus2", start=start, days=7, step=900.0, time_limit=120.0)
+        _site_report(f"B-OPT-6 colossus2 site, {label} week at 15 min, through plan_site", result,
+                     time.perf_counter() - t0)
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
-    chosen = [a for a in args if a.isdigit()] or ["1", "2", "3", "4"]
+    chosen = [a for a in args if a.isdigit()] or ["1", "2", "3", "4", "5", "6"]
     warm_up()
     for k in chosen:
         {"1": lambda: bench_1("--pyomo" in args), "2": lambda: bench_2("--pyomo" in args),
-         "3": bench_3, "4": bench_4}[k]()
+         "3": bench_3, "4": bench_4, "5": bench_5, "6": bench_6}[k]()
