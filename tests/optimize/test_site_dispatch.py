@@ -257,3 +257,13 @@ def test_price_and_event_files_replace_the_synthetic_year(sites, tmp_path):
         site_dispatch_inputs(sites["cortex"], start="2025-08-04 00:00", days=2, cooling=False,
                              prices=tmp_path / "prices.csv")
     assert "no price" in str(error.value)
+
+
+def test_fixed_market_uses_the_site_tariff(sites):
+    site = sites["cortex"]
+    fixed = dataclasses.replace(site, tariff=dataclasses.replace(site.tariff, market="fixed", energy_price=45 / MWH,
+                                                                 demand_charge=11e-3))
+    x = site_dispatch_inputs(fixed, days=1, cooling=False)
+    assert np.allclose(x.tariff.energy_price_USD_per_J, 45 / MWH)
+    assert x.tariff.demand_charge.on_peak.all() and x.tariff.demand_charge.on_peak_rate_USD_per_W_month == 11e-3
+    assert not x.synthetic_prices and price_notice(x) == "prices: flat 45 USD/MWh"
