@@ -300,10 +300,15 @@ def run_command() -> None:
 
 def _register_study_commands() -> None:
     from twin import commands
+    from twin.optimize import commands as optimize_commands
 
     app.command("report")(commands.report_command)
     app.command("sweep")(commands.sweep_command)
     app.command("calibrate")(commands.calibrate_command)
+    optimize_app = typer.Typer(no_args_is_help=True, help="Power scheduling (dispatch) and cooling set-points.")
+    optimize_app.command("dispatch")(optimize_commands.dispatch_command)
+    optimize_app.command("setpoints")(optimize_commands.setpoints_command)
+    app.add_typer(optimize_app, name="optimize")
 
 
 _register_study_commands()

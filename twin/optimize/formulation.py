@@ -21,6 +21,8 @@ Both are the same problem; tests check that they reach the same optimum.
 
 from __future__ import annotations
 
+import os
+import sys
 import time as _time
 from dataclasses import dataclass, field
 
@@ -192,8 +194,7 @@ class LinearProgram:
         ``categories`` keeps only those cost categories in the objective.
         """
         if highs is None:
-            highs = highspy.Highs()
-            highs.setOptionValue("output_flag", False)
+            highs = new_highs()
         A = self.matrix()
         cost, offset = self.objective(categories)
         status = highs.passModel(
@@ -268,6 +269,26 @@ def _keys(shape: tuple[int, ...]) -> list:
 
 def _flat(key: tuple, shape: tuple[int, ...]) -> int:
     return int(np.ravel_multi_index(tuple(int(i) for i in key), shape))
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS instance.
+
+    The library prints its banner to standard output when the first instance of
+    a process is made, before any option can be set; that one line goes to the
+    null device instead of into a command's report.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highs = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    highs.setOptionValue("output_flag", False)
+    return highs
 
 
 @dataclass(frozen=True)
