@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = [
     "a_colossus2_cooling_design",
+    "b_cortex_energy_contract",
     "c_colossus1_training_swings",
     "d_chiller_trip_design_day",
     "e_gpu_calibration",
