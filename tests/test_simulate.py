@@ -1,7 +1,6 @@
 """Co-simulation checks: energy conservation, agreement with the steady-state solution,
 design-day liquid-cooling classes, and the throttling feedback."""
 
-import numpy as np
 import pytest
 import xarray as xr
 

@@ -144,7 +144,7 @@ def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterati
     CDU set-points following at their design approach.  Vectorised over the
     leading axes (time).  Returns arrays named as the simulation's variables.
     """
-    g, lp = model.groups, model.loops
+    lp = model.loops
     P_it = np.asarray(P_it, dtype=float)
     shape = P_it.shape[:-1]
     P = P_it.reshape(-1, P_it.shape[-1])
