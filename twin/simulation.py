@@ -45,6 +45,7 @@ from twin.electrical.network import (
     electrical_summary,
 )
 from twin.errors import InputError
+from twin.media import coolant
 from twin.results import make_dataset, variable
 from twin.site import Site, load_site
 from twin.thermal import cdu
@@ -674,6 +675,9 @@ def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttl
                                   "the start"),
         T_dry_bulb=variable("time", wx["T_dry_bulb"].values, "degC", "outdoor dry-bulb temperature"),
         T_wet_bulb=variable("time", wx["T_wet_bulb"].values, "degC", "outdoor wet-bulb temperature"),
+        m_flow_fws=variable(("time", "loop"), data["C_fws"] / CP_FACILITY, "kg/s", "facility water mass flow"),
+        m_flow_tcs=variable("group", _tcs_mass_flow(model), "kg/s",
+                            "TCS coolant mass flow of the group's racks (constant-speed CDU pumps)"),
         T_die_limit=variable("group", g.T_throttle, "degC", "die throttle temperature of the group's racks"),
         liquid_class_limit=variable("loop", lp.liquid_class_limit, "degC",
                                     "upper bound of the loop's ASHRAE liquid-cooling class"),
@@ -685,11 +689,11 @@ def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttl
     return ds
 
 
-def simulate_design_day(site: Site | str, **kwargs) -> xr.Dataset:
-    """24 h on the site's 0.4 % evaporation design day (the hardest day for evaporative plants)."""
-    site = load_site(site) if isinstance(site, str) else site
-    loc = site.location.weather
-    spec = f"design:{loc}:evaporation_0.4" if loc in ("austin", "memphis") else loc
-    return simulate(site, weather=spec, duration=24 * 3600.0, **kwargs)
-
-
+def _tcs_mass_flow(model: Model) -> np.ndarray:
+    """TCS mass flow of each rack group (kg/s), from its capacity flow and its coolant's cp at the TCS supply."""
+    out = np.zeros(len(model.groups.names))
+    for i, group in enumerate(model.site.rack_groups):
+        if model.groups.C_tcs[i] > 0:
+            T = model.loops.T_set[model.groups.loop[i]] + model.groups.approach[i]
+            out[i] = model.groups.C_tcs[i] / coolant(group.cdu_model.tcs_coolant).cp(T)
+    return out
