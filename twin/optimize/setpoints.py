@@ -190,14 +190,6 @@ def _per_loop_max(values: np.ndarray, loop_of_group: np.ndarray, L: int) -> np.n
     return out
 
 
-def _chosen_die(state, pick, groups, L) -> np.ndarray:
-    die = np.nan_to_num(state["T_die_max"], nan=-INF)  # (n, S, G)
-    choice = pick.argmax(1)  # (n, L)
-    n = die.shape[0]
-    per_group = die[np.arange(n)[:, None], choice[:, groups.loop], np.arange(groups.loop.size)[None, :]]
-    return _per_loop_max(per_group, groups.loop, L)
-
-
 def verify(site, plan: xr.Dataset, *, workload=None, weather=None, plant_step: float = 60.0) -> dict:
     """Run ``plan`` through the co-simulation; planned vs simulated cooling energy and violations."""
     import twin

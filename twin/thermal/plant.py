@@ -212,14 +212,3 @@ def _dry_coolers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb):
     pick = lambda a, b: np.where(wet_needed, b, a)  # noqa: E731
     return (pick(dry.T_water_leaving, wet.T_water_leaving), pick(dry.P_fan, wet.P_fan) * n,
             pick(0.0, wet.m_flow_evaporation) * n)
-
-
-def free_cooling_limit(plant: LoopPlant, T_dry_bulb, T_wet_bulb):
-    """Lowest supply temperature reachable without compressors (degC), at design approach."""
-    if plant.arrangement in ("towers", "towers_with_chillers"):
-        return T_wet_bulb + plant.tower.approach_nominal
-    if plant.arrangement == "dry_coolers_with_trim":
-        pad = plant.dry_cooler.pad_effectiveness
-        return T_dry_bulb - pad * (T_dry_bulb - T_wet_bulb) + plant.dry_cooler.approach_nominal
-    approach = plant.chiller.free_cooling_approach
-    return T_dry_bulb + approach if approach else np.full_like(np.asarray(T_dry_bulb, float), np.inf)
