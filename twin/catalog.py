@@ -91,6 +91,9 @@ class RackModel(Entry):
                              doc="die-to-coolant thermal resistance of one accelerator (K/W)")
     T_throttle: float = q("temperature", 87.0, doc="die temperature where power capping starts (degC)")
     T_shutdown: float = q("temperature", 95.0, doc="die temperature where the device shuts down (degC)")
+    T_coolant_trip: float = q("temperature", 65.0,
+                              doc="rack coolant inlet temperature where the rack's protection powers it off "
+                                  "(degC; estimate: no public figure)")
     psu_efficiency: float = q("dimensionless", 0.96, at_most=1.0, doc="rack power-supply efficiency at typical load")
     cooling: str = text("liquid", choices=("liquid", "air_rear_door", "air"))
     in_rack_cdu: str = text("", doc="catalogue name of a CDU built into the rack, if any")

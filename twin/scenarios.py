@@ -10,7 +10,8 @@ line, e.g. ``chiller_trip:at=15:00,duration=30 min,units=1``.  Times of day are
 local standard time on the first simulated day; durations take units.
 
 Ride-through metrics (:func:`ride_through`): from the event start, the time to
-the first throttled rack, the time to the first accelerator shutdown, the peak
+the first throttled rack, the time to the first accelerator shutdown, the time to
+the first rack powered off by its coolant over-temperature protection, the peak
 coolant (TCS supply) temperature at the racks, the peak facility supply, and
 the hours of cold water left in storage at the worst moment.
 """
@@ -217,10 +218,12 @@ def ride_through(ds: xr.Dataset, event_start: float) -> dict[str, float]:
         return float(t[hits[0]] - event_start) if hits.size else float("nan")
 
     throttled = ds["n_throttled"].sum("group").values > 0
-    shutdown = ds["n_shutdown"].sum("group").values > 0 if "n_shutdown" in ds else np.zeros_like(throttled)
+    shutdown = ds["n_shutdown"].sum("group").values > 0
+    tripped = ds["n_tripped"].sum("group").values > 0
     out = {
         "time_to_throttle_s": first(throttled),
         "time_to_shutdown_s": first(shutdown),
+        "time_to_rack_trip_s": first(tripped),
         "peak_coolant_inlet_degC": float(np.nanmax(ds["T_tcs_supply"].values[after])),
         "peak_facility_supply_degC": float(np.nanmax(ds["T_fws_supply"].values[after])),
     }

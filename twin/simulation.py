@@ -359,7 +359,7 @@ def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0:
     state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values, T_set)
     zero = np.zeros(len(fraction))
     loops = np.zeros((len(fraction), len(model.loops.names)))
-    state.update(n_shutdown=np.zeros(P_it.shape), Q_flow_storage_gains=loops, storage_hours_left=loops + np.nan,
+    state.update(n_shutdown=np.zeros(P_it.shape), n_tripped=np.zeros(P_it.shape), Q_flow_storage_gains=loops, storage_hours_left=loops + np.nan,
                  T_fws_supply_set=T_set)
     return _dataset(model, wx, plant_step, P_it, state, T_die_mean=state["T_die_max"],
                     n_throttled=np.zeros(P_it.shape), E_stored=zero, mode="quasi_steady")
@@ -390,13 +390,14 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     P_peak_rack = g.P_peak[liquid][rack_group]
 
     demanded = []  # IT power demanded by the liquid-cooled racks at each IT step of the plant step
+    tripped = np.zeros(liquid.size, dtype=bool)  # groups whose racks protection has powered off (latched)
 
     def power(t, k, dt):
         if resolution == "rack":
-            D = workload.block(t0 + t, k, dt, rack_group.size, rng) * P_peak_rack
+            D = workload.block(t0 + t, k, dt, rack_group.size, rng) * (P_peak_rack * ~tripped[rack_group])
             demanded.append(D.sum(axis=1))
         else:
-            D = workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * P_peak_rack
+            D = workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * (P_peak_rack * ~tripped)
             demanded.append(D @ weight)
         return D
 
@@ -427,7 +428,8 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
 
     E0 = stored()
     out = {name: np.zeros((n_steps, G)) for name in ("P_it", "T_die_max", "T_die_mean", "T_tcs_supply",
-                                                     "T_tcs_return", "valve", "n_throttled", "n_shutdown")}
+                                                     "T_tcs_return", "valve", "n_throttled", "n_shutdown",
+                                                     "n_tripped")}
     out.update({name: np.zeros((n_steps, L)) for name in (
         "T_fws_supply", "T_fws_return", "C_fws", "P_fws_pumps", "P_compressors", "P_plant_fans",
         "P_condenser_pumps", "Q_flow_removed", "Q_flow_to_atmosphere", "m_flow_water_use",
@@ -505,6 +507,8 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
             out["Q_flow_storage_gains"][k, i] = gains
             out["storage_hours_left"][k, i] = hours
 
+        # rack protection: coolant at the rack inlet above its trip temperature powers the racks off
+        tripped |= T_tcs_supply > g.T_coolant_trip[liquid]
         valve = cdu.valve_update(cdu.ValveControl(), valve, T_tcs_supply - T_set_tcs, T_header,
                                  T_fws[g.loop[liquid]], C_tcs, g.C_fws_max[liquid], g.UA_cdu[liquid], plant_step)
 
@@ -518,6 +522,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         scale_racks = weight if resolution == "group" else 1
         out["n_throttled"][k, liquid] = report.n_throttled * scale_racks
         out["n_shutdown"][k, liquid] = report.n_shutdown * scale_racks
+        out["n_tripped"][k, liquid] = tripped * g.n_racks[liquid]
         out["P_air_fans"][k] = P_air_fans
         out["T_fws_supply"][k], out["T_fws_return"][k], out["C_fws"][k] = T_fws, T_fws_return, C_loop
         out["P_fws_pumps"][k] = P_pumps
@@ -642,6 +647,7 @@ _META = {
     "Q_flow_to_atmosphere": ("loop", "W", "heat given by the plant to the atmosphere"),
     "m_flow_water_use": ("loop", "kg/s", "make-up and spray water evaporated, drifted or blown down"),
     "n_shutdown": ("group", "1", "racks whose accelerators have shut down"),
+    "n_tripped": ("group", "1", "racks powered off by their coolant over-temperature protection"),
     "T_fws_supply_set": ("loop", "degC", "facility water supply set-point"),
     "Q_flow_electrical_losses": ("loop", "W", "UPS and distribution losses in the halls, taken up by the coils"),
     "Q_flow_storage_gains": ("loop", "W", "heat gained by the cold-water storage from its surroundings"),

@@ -53,6 +53,7 @@ class RackGroups:
     loop: np.ndarray  #: index of the group's facility loop
     T_throttle: np.ndarray  #: die throttle temperature (degC)
     T_shutdown: np.ndarray  #: die shutdown temperature (degC)
+    T_coolant_trip: np.ndarray  #: coolant inlet temperature that powers a rack off (degC)
 
     @property
     def liquid(self) -> np.ndarray:
@@ -111,6 +112,7 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
         loop=np.array([r[7] for r in rows], dtype=int),
         T_throttle=np.array([r[1].T_throttle for r in rows]),
         T_shutdown=np.array([r[1].T_shutdown for r in rows]),
+        T_coolant_trip=np.array([r[1].T_coolant_trip for r in rows]),
     )
     failed = out_of_service or {}
     plant_load = {p.name: 0.0 for p in site.plants}
