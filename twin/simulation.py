@@ -30,6 +30,7 @@ operation at minute steps.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -295,7 +296,10 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     with threadpool_limits(1, "blas"):
         model = build(site)
         control = ElectricalControl() if electrical is True else electrical or None
-        network = ElectricalNetwork.from_site(site, control) if control is not None else None
+        network = None
+        if control is not None:  # the model's network, with the run's controls
+            control.check()
+            network = dataclasses.replace(model.electrical, control=control)
         return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
                         tuple(events), _schedule(setpoints, wx, model.loops), network, electrical_resolution)
 
