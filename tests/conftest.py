@@ -6,7 +6,6 @@ checkout; tests that need them skip cleanly when that folder is absent.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -32,5 +31,11 @@ def weather_dir(shared_dir: Path) -> Path:
     return shared_dir / "data" / "weather"
 
 
-def load_json(path: Path):
-    return json.loads(path.read_text())
+def assert_bad_input(result, *words):
+    """A CLI result for bad input: exit 2, ``error:`` lines naming ``words``, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert lines, result.output
+    for word in words:
+        assert word in result.output, (word, result.output)

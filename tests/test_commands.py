@@ -4,6 +4,7 @@ exit 0 with the numbers printed, exit 2 with one line per problem and no traceba
 import pytest
 import typer
 import xarray as xr
+from conftest import assert_bad_input
 from typer.testing import CliRunner
 
 import twin
@@ -22,15 +23,6 @@ runner = CliRunner()
 
 def invoke(*args):
     return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
-
-
-def assert_bad_input(result, *words):
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
-    lines = [line for line in result.output.splitlines() if line.startswith("error: ")]
-    assert lines, result.output
-    for word in words:
-        assert word in result.output, (word, result.output)
 
 
 @pytest.fixture(scope="module")

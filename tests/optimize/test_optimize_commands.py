@@ -8,6 +8,7 @@ import re
 import pytest
 import typer
 import xarray as xr
+from conftest import assert_bad_input
 from typer.testing import CliRunner
 
 from twin.cli import _Commands
@@ -25,15 +26,6 @@ runner = CliRunner()
 
 def invoke(*args):
     return runner.invoke(app, ["optimize", *[str(a) for a in args]], env={"COLUMNS": "220"})
-
-
-def assert_bad_input(result, *words):
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
-    lines = [line for line in result.output.splitlines() if line.startswith("error: ")]
-    assert lines, result.output
-    for word in words:
-        assert word in result.output, (word, result.output)
 
 
 def test_dispatch_prints_the_savings_and_writes_the_plan(tmp_path):
