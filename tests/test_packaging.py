@@ -1,4 +1,4 @@
-"""A normal (non-editable) install must carry the built-in sites, catalogue and data."""
+"""A normal (non-editable) install must carry the built-in sites, catalogue, data and every package."""
 
 import subprocess
 import sys
@@ -17,4 +17,6 @@ def test_wheel_contains_sites_catalogue_and_data(tmp_path):
         assert f"twin/data/sites/{site}.toml" in names
     for entry in ("rack/gb200_nvl72.toml", "chiller/doe2_centrifugal_4mw.toml", "turbine/solar_smt130.toml"):
         assert f"twin/data/models/{entry}" in names
+    for package in REPO.joinpath("twin").rglob("__init__.py"):
+        assert package.relative_to(REPO).as_posix() in names, f"{package} missing from the wheel: list it in pyproject.toml"
     assert not any(n.endswith(".epw") for n in names), "weather files must not be copied into the package"

@@ -1,4 +1,4 @@
-"""Equipment catalogue: one TOML file per equipment model under ``twin/data/models/<kind>/``.
+"""Equipment catalogue: one TOML file per equipment model under ``models/<kind>/``.
 
 Each file carries datasheet values with units (``"132 kW"``), a ``source`` (a
 public URL or document) and either ``estimate = true`` (no source gives the
@@ -17,7 +17,7 @@ import difflib
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
-from importlib import resources
+from twin.paths import data_dir
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -399,7 +399,7 @@ class Catalog:
 
 def models_dir() -> Path:
     """Folder of the built-in catalogue (works from a checkout and an installed package)."""
-    return Path(str(resources.files("twin") / "data" / "models"))
+    return data_dir("models")
 
 
 @lru_cache(maxsize=4)

@@ -1,6 +1,6 @@
 """Site definitions: schema, loading, catalogue resolution and plausibility checks.
 
-A site file (``twin/data/sites/<name>.toml`` or any path) declares the location
+A site file (``sites/<name>.toml`` or any path) declares the location
 and weather, the racks in compact groups (``count = 3820`` racks of one catalogue
 model), the cooling topology (CDUs, facility-water loops, heat-rejection plants
 with spares and storage), the electrical topology (utility connection,
@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 from functools import cached_property
-from importlib import resources
+from twin.paths import data_dir
 from pathlib import Path
 
 from twin.catalog import (
@@ -220,7 +220,7 @@ class Site:
 
 
 def sites_dir() -> Path:
-    return Path(str(resources.files("twin") / "data" / "sites"))
+    return data_dir("sites")
 
 
 def builtin_sites() -> list[str]:
