@@ -14,6 +14,7 @@ of each field (for unit checking) is in the field's ``metadata["kind"]``.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from functools import lru_cache
@@ -22,16 +23,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from twin.errors import InputError, Problem
-from twin.units import to_si
+from twin.units import expected, to_si
 
 
 def q(kind: str, default: Any = MISSING, *, positive: bool = True, at_most: float | None = None,
-      doc: str = ""):
+      within: tuple[float | None, float | None] | None = None, doc: str = ""):
     """A catalogue or site field holding a quantity of ``kind`` (see twin.units.SI_UNITS).
 
-    ``positive`` demands a value > 0 (False: >= 0; None: any sign); ``at_most`` an upper bound.
+    ``positive`` demands a value > 0 (False: >= 0; None: any sign); ``at_most`` an upper bound;
+    ``within`` the field's physical range (lo, hi) in SI, inside the kind's own
+    (:data:`twin.units.PHYSICAL_RANGE`).  Text fields of a dimensioned kind must carry a unit.
     """
-    meta = {"kind": kind, "positive": positive, "at_most": at_most, "doc": doc}
+    meta = {"kind": kind, "positive": positive, "at_most": at_most, "within": within, "doc": doc}
     if default is MISSING:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
@@ -53,9 +56,13 @@ def numbers(length: int | None = None, default: Any = MISSING, *, doc: str = "")
     return field(default=default, metadata=meta)
 
 
-def whole(default: Any = MISSING, *, minimum: int = 1, doc: str = ""):
-    """A field holding a whole number."""
-    meta = {"kind": "count", "minimum": minimum, "doc": doc}
+#: Largest whole number a count field takes (a site has ~1e5 racks; 1e7 leaves room, 1e400 does not).
+COUNT_MAX = 10_000_000
+
+
+def whole(default: Any = MISSING, *, minimum: int = 1, maximum: int = COUNT_MAX, doc: str = ""):
+    """A field holding a whole number in ``[minimum, maximum]``."""
+    meta = {"kind": "count", "minimum": minimum, "maximum": maximum, "doc": doc}
     if default is MISSING:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
@@ -89,9 +96,9 @@ class RackModel(Entry):
                                       doc="TCS coolant flow per unit of liquid heat at peak (m3/s/W)")
     R_die_coolant: float = q("thermal_resistance", 0.0, positive=False,
                              doc="die-to-coolant thermal resistance of one accelerator (K/W)")
-    T_throttle: float = q("temperature", 87.0, doc="die temperature where power capping starts (degC)")
-    T_shutdown: float = q("temperature", 95.0, doc="die temperature where the device shuts down (degC)")
-    T_coolant_trip: float = q("temperature", 65.0,
+    T_throttle: float = q("temperature", 87.0, within=(20.0, 150.0), doc="die temperature where power capping starts (degC)")
+    T_shutdown: float = q("temperature", 95.0, within=(20.0, 150.0), doc="die temperature where the device shuts down (degC)")
+    T_coolant_trip: float = q("temperature", 65.0, within=(10.0, 100.0),
                               doc="rack coolant inlet temperature where the rack's protection powers it off "
                                   "(degC; estimate: no public figure)")
     psu_efficiency: float = q("dimensionless", 0.96, at_most=1.0, doc="rack power-supply efficiency at typical load")
@@ -107,9 +114,9 @@ class CDUModel(Entry):
     kind: ClassVar[str] = "cdu"
     placement: str = text(choices=("in_rack", "in_row"))
     Q_flow_nominal: float = q("power", doc="heat duty at the design approach (W)")
-    approach_nominal: float = q("temperature_difference",
+    approach_nominal: float = q("temperature_difference", within=(None, 30.0),
                                 doc="TCS supply minus facility supply at design duty (K)")
-    delta_T_tcs_nominal: float = q("temperature_difference", doc="TCS return minus supply at design (K)")
+    delta_T_tcs_nominal: float = q("temperature_difference", within=(None, 40.0), doc="TCS return minus supply at design (K)")
     P_pump_nominal: float = q("power", doc="TCS pump electrical power at design flow (W)")
     dp_nominal: float = q("pressure_difference", doc="TCS pump head at design flow (Pa)")
     tcs_coolant: str = text("pg25", choices=("water", "pg25", "pg30"))
@@ -123,9 +130,9 @@ class ChillerModel(Entry):
     kind: ClassVar[str] = "chiller"
     condenser: str = text(choices=("water", "air"))
     Q_flow_nominal: float = q("power", doc="reference cooling capacity (W)")
-    COP_nominal: float = q("dimensionless", doc="reference COP")
-    T_leaving_reference: float = q("temperature", doc="reference leaving chilled-water temperature")
-    T_condenser_reference: float = q("temperature",
+    COP_nominal: float = q("dimensionless", within=(0.5, 30.0), doc="reference COP")
+    T_leaving_reference: float = q("temperature", within=(-10.0, 50.0), doc="reference leaving chilled-water temperature")
+    T_condenser_reference: float = q("temperature", within=(-30.0, 70.0),
                                      doc="reference entering condenser temperature (water or outdoor air)")
     capft: tuple[float, ...] = numbers(6, doc="CAPFT biquadratic a..f")
     eirft: tuple[float, ...] = numbers(6, doc="EIRFT biquadratic a..f")
@@ -133,7 +140,7 @@ class ChillerModel(Entry):
     T_leaving_limits: tuple[float, ...] = numbers(2, doc="curve limits of x (degC)")
     T_condenser_limits: tuple[float, ...] = numbers(2, doc="curve limits of y (degC)")
     plr_min: float = q("dimensionless", at_most=1.0)
-    plr_max: float = q("dimensionless")
+    plr_max: float = q("dimensionless", within=(None, 1.5))
     min_unloading_ratio: float = q("dimensionless", at_most=1.0)
     free_cooling_approach: float = q("temperature_difference", 0.0, positive=False,
                                      doc="free-cooling coil: leaving water minus outdoor dry bulb (K); 0 = no coil")
@@ -148,9 +155,9 @@ class CoolingTowerModel(Entry):
     kind: ClassVar[str] = "cooling_tower"
     correlation: str = text(choices=("yorkcalc", "cooltools"))
     Q_flow_nominal: float = q("power", doc="heat rejected at the design point (W)")
-    T_wet_bulb_nominal: float = q("temperature")
-    approach_nominal: float = q("temperature_difference")
-    range_nominal: float = q("temperature_difference")
+    T_wet_bulb_nominal: float = q("temperature", within=(-20.0, 40.0))
+    approach_nominal: float = q("temperature_difference", within=(None, 30.0))
+    range_nominal: float = q("temperature_difference", within=(None, 40.0))
     P_fan_nominal: float = q("power")
     fan_speed_min: float = q("dimensionless", 0.2, at_most=1.0)
     free_convection_fraction: float = q("dimensionless", 0.125, at_most=1.0)
@@ -164,9 +171,10 @@ class DryCoolerModel(Entry):
 
     kind: ClassVar[str] = "dry_cooler"
     Q_flow_nominal: float = q("power")
-    T_dry_bulb_nominal: float = q("temperature")
-    approach_nominal: float = q("temperature_difference", doc="leaving water minus entering air dry bulb")
-    range_nominal: float = q("temperature_difference")
+    T_dry_bulb_nominal: float = q("temperature", within=(-40.0, 60.0))
+    approach_nominal: float = q("temperature_difference", within=(None, 40.0),
+                                doc="leaving water minus entering air dry bulb")
+    range_nominal: float = q("temperature_difference", within=(None, 40.0))
     P_fan_nominal: float = q("power")
     pad_effectiveness: float = q("dimensionless", 0.0, at_most=1.0, positive=False, doc="0 for no adiabatic assist")
     fan_speed_min: float = q("dimensionless", 0.2, at_most=1.0)
@@ -180,7 +188,7 @@ class PumpModel(Entry):
     V_flow_nominal: float = q("volume_flow")
     dp_nominal: float = q("pressure_difference")
     dp_shutoff: float = q("pressure_difference", doc="head at zero flow, nominal speed")
-    efficiency_nominal: float = q("dimensionless", doc="wire-to-water efficiency at the design point")
+    efficiency_nominal: float = q("dimensionless", at_most=1.0, doc="wire-to-water efficiency at the design point")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,7 +198,7 @@ class StorageTankModel(Entry):
     kind: ClassVar[str] = "storage_tank"
     volume: float = q("volume")
     UA_loss: float = q("thermal_conductance", 0.0, positive=False)
-    delta_T_nominal: float = q("temperature_difference", doc="charged-to-discharged difference (K)")
+    delta_T_nominal: float = q("temperature_difference", within=(None, 60.0), doc="charged-to-discharged difference (K)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -238,8 +246,9 @@ class TurbineModel(Entry):
     kind: ClassVar[str] = "turbine"
     P_rated: float = q("power")
     P_min_fraction: float = q("dimensionless", at_most=1.0, doc="minimum stable (emissions-compliant) load")
-    heat_rate_full: float = q("heat_rate", doc="fuel energy per electrical energy at full load (LHV)")
-    heat_rate_half: float = q("heat_rate", doc="at 50 % load")
+    heat_rate_full: float = q("heat_rate", within=(1.0, 10.0),
+                              doc="fuel energy per electrical energy at full load (LHV); 1 J/J is 100 % efficient")
+    heat_rate_half: float = q("heat_rate", within=(1.0, 10.0), doc="at 50 % load")
     ramp_rate: float = q("power_ramp")
     start_time: float = q("time")
     start_cost: float = q("money", 0.0, positive=False, doc="USD per start")
@@ -301,7 +310,7 @@ def _describe(f) -> str:
         return "a whole number"
     if kind == "flag":
         return "true or false"
-    return f"a {kind.replace('_', ' ')} with units"
+    return expected(kind)
 
 
 def _convert(f, value: Any, file: str, where: str) -> Any:
@@ -323,18 +332,27 @@ def _convert(f, value: Any, file: str, where: str) -> Any:
             raise InputError.one(file, where, repr(value), "a list of field names")
         return tuple(value)
     if kind == "count":
-        if isinstance(value, bool) or not isinstance(value, int) or value < meta["minimum"]:
-            raise InputError.one(file, where, repr(value), f"a whole number >= {meta['minimum']}")
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or not meta["minimum"] <= value <= meta.get("maximum", COUNT_MAX)):
+            raise InputError.one(file, where, _show(value),
+                                 f"a whole number from {meta['minimum']} to {meta.get('maximum', COUNT_MAX):,}")
         return value
     if kind == "numbers":
         n = meta.get("length")
         if (not isinstance(value, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
                 or (n is not None and len(value) != n)):
-            raise InputError.one(file, where, repr(value), f"a list of {n or 'some'} numbers")
-        return tuple(float(v) for v in value)
-    number = to_si(value, kind, file=file, field=where)
-    if number != number or number in (float("inf"), float("-inf")):
-        raise InputError.one(file, where, repr(value), "a finite value")
+            raise InputError.one(file, where, _show(value), f"a list of {n or 'some'} numbers")
+        numbers_ = []
+        for i, v in enumerate(value):
+            try:
+                x = float(v)
+            except OverflowError:
+                x = float("inf")
+            if not math.isfinite(x) or abs(x) > 1e15:
+                raise InputError.one(file, f"{where}[{i}]", _show(v), "a finite number (|x| <= 1e15)")
+            numbers_.append(x)
+        return tuple(numbers_)
+    number = to_si(value, kind, file=file, field=where, within=meta.get("within"))
     positive = meta.get("positive", True)
     if positive and number <= 0 and kind != "temperature":
         raise InputError.one(file, where, repr(value), "a value greater than zero")
@@ -345,12 +363,44 @@ def _convert(f, value: Any, file: str, where: str) -> Any:
     return number
 
 
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:30] + f"... ({len(text)} characters)"
+
+
+#: Largest site or catalogue file read (bytes); the largest built-in file is a few kB.
+TOML_SIZE_MAX = 1_000_000
+
+
 def read_toml(path: Path) -> dict:
-    """Parse a TOML file; a syntax error becomes an InputError naming the file and line."""
+    """Parse a TOML file; anything unreadable becomes an InputError naming the file (and line).
+
+    Refused quickly and on one line: malformed TOML, text that is not UTF-8, files above
+    :data:`TOML_SIZE_MAX`, nesting deeper than the parser's recursion limit and integers
+    too long to convert.
+    """
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        size = Path(path).stat().st_size
+        if size > TOML_SIZE_MAX:
+            raise InputError.one(str(path), "", f"a file of {size:,} bytes",
+                                 f"a TOML file of at most {TOML_SIZE_MAX:,} bytes")
+        raw = Path(path).read_bytes()
+        text_ = raw.decode("utf-8")
+        return tomllib.loads(text_)
     except tomllib.TOMLDecodeError as err:
         raise InputError.one(str(path), "", f"malformed TOML ({err})", "valid TOML (https://toml.io)") from None
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise InputError.one(str(path), "", f"a byte that is not UTF-8 at line {line} (byte {err.start})",
+                             "a UTF-8 text file") from None
+    except RecursionError:
+        raise InputError.one(str(path), "", "tables or arrays nested too deeply to read",
+                             "a TOML file nested a few levels deep") from None
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise InputError.one(str(path), "", f"a value that cannot be read ({err})",
+                             "numbers of ordinary length") from None
+    except IsADirectoryError:
+        raise InputError.one(str(path), "", "a folder", "a TOML file") from None
     except OSError as err:
         raise InputError.one(str(path), "", f"an unreadable file ({err.strerror})", "a readable TOML file") from None
 
@@ -375,7 +425,66 @@ def parse_entry(path: Path, kind: str) -> Entry:
     unknown_estimates = [e for e in entry.estimated if e not in {f.name for f in fields(cls)}]
     if unknown_estimates:
         raise InputError.one(file, "estimated", repr(unknown_estimates), "names of fields of this entry")
+    problems = [Problem(file, name, found, want) for name, found, want in sanity(entry)]
+    if problems:
+        raise InputError(problems)
     return entry
+
+
+def _biquadratic(a, x: float, y: float) -> float:
+    return a[0] + a[1] * x + a[2] * x * x + a[3] * y + a[4] * y * y + a[5] * x * y
+
+
+def sanity(entry: Entry) -> list[tuple[str, str, str]]:
+    """Relations between the fields of one entry that single-field bounds cannot state:
+    ``(field, found, expected)`` for each that does not hold."""
+    out = []
+    if isinstance(entry, ChillerModel):
+        for name, (lo, hi) in (("T_leaving_limits", entry.T_leaving_limits),
+                               ("T_condenser_limits", entry.T_condenser_limits)):
+            if not lo < hi:
+                out.append((name, f"[{lo:g}, {hi:g}]", "[low, high] with low < high (degC)"))
+        if entry.plr_min > entry.plr_max:
+            out.append(("plr_min", f"{entry.plr_min:g}", f"at most plr_max ({entry.plr_max:g})"))
+        # EnergyPlus EIR curves are normalised: CAPFT and EIRFT are 1 at the reference point, EIRFPLR at PLR 1.
+        x, y = entry.T_leaving_reference, entry.T_condenser_reference
+        for name, value in (("capft", _biquadratic(entry.capft, x, y)), ("eirft", _biquadratic(entry.eirft, x, y)),
+                            ("eirfplr", sum(entry.eirfplr))):
+            if not 0.9 <= value <= 1.1:
+                out.append((name, f"{value:.3g} at the reference point",
+                            "a curve normalised to 1 (+-0.1) at the reference temperatures and full load"))
+    elif isinstance(entry, RackModel):
+        if entry.T_throttle >= entry.T_shutdown:
+            out.append(("T_throttle", f"{entry.T_throttle:g} degC", f"below T_shutdown ({entry.T_shutdown:g} degC)"))
+        if entry.P_idle > entry.P_peak:
+            out.append(("P_idle", f"{entry.P_idle:g} W", f"at most P_peak ({entry.P_peak:g} W)"))
+    elif isinstance(entry, PumpModel):
+        if entry.dp_shutoff <= entry.dp_nominal:
+            out.append(("dp_shutoff", f"{entry.dp_shutoff:g} Pa", f"above dp_nominal ({entry.dp_nominal:g} Pa)"))
+    elif isinstance(entry, UPSModel):
+        if len(entry.load_points) != len(entry.efficiency_points) or len(entry.load_points) < 2:
+            out.append(("efficiency_points", f"{len(entry.efficiency_points)} points for "
+                        f"{len(entry.load_points)} load points", "one efficiency per load point, at least 2"))
+        if any(b <= a for a, b in zip(entry.load_points, entry.load_points[1:])) or \
+                not all(0 < x <= 1.5 for x in entry.load_points):
+            out.append(("load_points", str(list(entry.load_points)), "increasing load fractions in (0, 1.5]"))
+        if not all(0 < e <= 1 for e in entry.efficiency_points):
+            out.append(("efficiency_points", str(list(entry.efficiency_points)), "efficiencies in (0, 1]"))
+    elif isinstance(entry, BatteryModel):
+        if entry.soc_min >= entry.soc_max:
+            out.append(("soc_min", f"{entry.soc_min:g}", f"below soc_max ({entry.soc_max:g})"))
+    elif isinstance(entry, TurbineModel):
+        if entry.heat_rate_half < entry.heat_rate_full:
+            out.append(("heat_rate_half", f"{entry.heat_rate_half:.3g} J/J",
+                        f"at least heat_rate_full ({entry.heat_rate_full:.3g} J/J): part load is less efficient"))
+    elif isinstance(entry, TransformerModel):
+        if entry.P_no_load + entry.P_load_loss_rated >= 0.2 * entry.S_rated:
+            out.append(("P_load_loss_rated", f"{(entry.P_no_load + entry.P_load_loss_rated) / entry.S_rated:.0%} "
+                        "of the rating lost", "losses of a few % of S_rated at most"))
+    elif isinstance(entry, CoolingTowerModel | DryCoolerModel):
+        if entry.P_fan_nominal >= entry.Q_flow_nominal:
+            out.append(("P_fan_nominal", f"{entry.P_fan_nominal:g} W", f"far below Q_flow_nominal ({entry.Q_flow_nominal:g} W)"))
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)

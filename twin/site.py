@@ -38,16 +38,20 @@ from twin.catalog import (
 from twin.errors import InputError, Problem
 
 #: ASHRAE TC 9.9 liquid-cooling classes: upper bound of facility supply water (degC).
+#: Built-in weather locations (the stations of :data:`twin.weather.STATIONS`; kept here so that
+#: loading a site does not import the weather stack; a test checks they agree).
+WEATHER_LOCATIONS = ("austin", "memphis")
+
 LIQUID_CLASSES = {"W17": 17.0, "W27": 27.0, "W32": 32.0, "W40": 40.0, "W45": 45.0, "W+": math.inf}
 
 
 @dataclass(frozen=True, kw_only=True)
 class Location:
     name: str = text()
-    latitude: float = q("dimensionless", positive=None, doc="degrees north")
-    longitude: float = q("dimensionless", positive=None, doc="degrees east (negative west)")
-    elevation: float = q("length", positive=False)
-    time_zone: float = q("dimensionless", positive=None, doc="hours from UTC, standard time")
+    latitude: float = q("dimensionless", positive=None, within=(-90.0, 90.0), doc="degrees north")
+    longitude: float = q("dimensionless", positive=None, within=(-180.0, 180.0), doc="degrees east (negative west)")
+    elevation: float = q("length", positive=None, within=(-500.0, 9000.0))
+    time_zone: float = q("dimensionless", positive=None, within=(-12.0, 14.0), doc="hours from UTC, standard time")
     weather: str = text(doc="built-in location ('austin', 'memphis') or a path to an EPW file")
     climate_zone: str = text("")
 
@@ -81,13 +85,13 @@ class FacilityLoop:
     """A facility-water (FWS) loop from a heat-rejection plant to CDUs and rear doors."""
 
     name: str = text()
-    T_supply_set: float = q("temperature")
-    delta_T_nominal: float = q("temperature_difference")
+    T_supply_set: float = q("temperature", within=(2.0, 60.0), doc="facility supply set-point (degC)")
+    delta_T_nominal: float = q("temperature_difference", within=(None, 40.0), doc="loop return minus supply (K)")
     liquid_class: str = text(choices=tuple(LIQUID_CLASSES))
     pump: str = text()
     pump_spares: int = whole(1, minimum=0)
     plant: str = text()
-    pipe_length: float = q("length", 500.0, doc="supply + return main length, for transport delay (m)")
+    pipe_length: float = q("length", 500.0, within=(None, 1e5), doc="supply + return main length, for transport delay (m)")
     pump_model: PumpModel | None = None
 
 
@@ -368,6 +372,16 @@ def load_site(name_or_path: str | Path, catalog: Catalog | None = None) -> Site:
         if loop.plant not in plant_names:
             problems.append(Problem(file, f"facility_loops[{i}].plant", repr(loop.plant),
                                     f"one of {plant_names}{did_you_mean(loop.plant, plant_names)}"))
+    # every component reachable: a loop no rack group uses, or a plant no loop uses, is a typo or a leftover
+    for i, loop in enumerate(loops):
+        if not any(g.facility_loop == loop.name for g in groups):
+            problems.append(Problem(file, f"facility_loops[{i}]", f"loop '{loop.name}' that no rack group uses",
+                                    "every loop named by a rack group's facility_loop"))
+    for i, plant in enumerate(plants):
+        if not any(loop.plant == plant.name for loop in loops):
+            problems.append(Problem(file, f"plants[{i}]", f"plant '{plant.name}' that no facility loop uses",
+                                    "every plant named by a facility loop's plant"))
+    location = {**location, "weather": _resolve_weather(location["weather"], path, problems)}
 
     if problems:
         raise InputError(problems)
@@ -379,6 +393,20 @@ def load_site(name_or_path: str | Path, catalog: Catalog | None = None) -> Site:
     if problems:
         raise InputError(problems)
     return site
+
+
+def _resolve_weather(spec: str, site_path: Path, problems: list[Problem]) -> str:
+    """The site's weather reference resolved at load time: a built-in location, or an EPW file
+    (a relative path is taken from the site file's folder) returned as an absolute path."""
+    if spec.strip().lower() in WEATHER_LOCATIONS:
+        return spec.strip().lower()
+    for candidate in (Path(spec), Path(site_path).parent / spec):
+        if candidate.is_file() and candidate.suffix.lower() == ".epw":
+            return str(candidate.resolve())
+    problems.append(Problem(str(site_path), "location.weather", repr(spec),
+                            f"a built-in location ({', '.join(WEATHER_LOCATIONS)}) or an existing .epw file "
+                            f"(relative to the site file){did_you_mean(spec.lower(), WEATHER_LOCATIONS)}"))
+    return spec
 
 
 def _electrical(raw, file, section, lookup, problems) -> Electrical | None:
@@ -434,12 +462,25 @@ def design_heat_load(site: Site, loop: FacilityLoop | None = None) -> float:
     return 1.02 * sum(g.P_peak for g in groups)
 
 
-def plant_capacity(plant: Plant) -> float:
-    """Nominal heat-rejection capacity with the spares out of service (W)."""
+def coldest_supply(model) -> float:
+    """Coldest water (degC) a tower or dry cooler delivers at its rated capacity and rated
+    outdoor condition: the rated wet (dry) bulb plus the rated approach."""
+    if isinstance(model, CoolingTowerModel):
+        return model.T_wet_bulb_nominal + model.approach_nominal
+    return model.T_dry_bulb_nominal + model.approach_nominal
+
+
+def plant_capacity(plant: Plant, T_supply_set: float | None = None) -> float:
+    """Nominal heat-rejection capacity with the spares out of service (W).
+
+    With ``T_supply_set`` (degC), towers and dry coolers whose rated condition cannot reach
+    that supply temperature (:func:`coldest_supply`) are not counted: only chillers then hold it.
+    """
     total = 0.0
-    if plant.tower_model:
+    reach = (lambda m: True) if T_supply_set is None else (lambda m: coldest_supply(m) <= T_supply_set + 1e-9)
+    if plant.tower_model and reach(plant.tower_model):
         total = max(total, (plant.tower_count - plant.tower_spares) * plant.tower_model.Q_flow_nominal)
-    if plant.dry_cooler_model:
+    if plant.dry_cooler_model and reach(plant.dry_cooler_model):
         total = max(total, (plant.dry_cooler_count - plant.dry_cooler_spares) * plant.dry_cooler_model.Q_flow_nominal)
     if plant.chiller_model:
         chillers = (plant.chiller_count - plant.chiller_spares) * plant.chiller_model.Q_flow_nominal
@@ -473,13 +514,29 @@ def check_plausibility(site: Site) -> list[Problem]:
             problems.append(Problem(file, f"rack_groups[{i}].halls", str(g.halls), f"at most count ({g.count})"))
     for i, loop in enumerate(site.facility_loops):
         plant = site.plant(loop.plant)
-        load = sum(design_heat_load(site, lp) for lp in site.facility_loops if lp.plant == plant.name)
-        capacity = plant_capacity(plant)
+        served = [lp for lp in site.facility_loops if lp.plant == plant.name]
+        load = sum(design_heat_load(site, lp) for lp in served)
+        T_coldest = min(lp.T_supply_set for lp in served)
+        capacity = plant_capacity(plant, T_coldest)
         if capacity < load:
+            unreachable = [m.name for m in (plant.tower_model, plant.dry_cooler_model)
+                           if m is not None and coldest_supply(m) > T_coldest + 1e-9]
+            why = (f" ({', '.join(unreachable)} cannot deliver {T_coldest:g} degC at its rated condition, "
+                   "so it is not counted)") if unreachable else ""
             problems.append(Problem(
                 file, f"plants '{plant.name}'",
-                f"{capacity / 1e6:,.1f} MW of heat rejection with spares out",
+                f"{capacity / 1e6:,.1f} MW of heat rejection with spares out{why}",
                 f"at least the design heat load of {load / 1e6:,.1f} MW"))
+        for j, g in enumerate(site.rack_groups):
+            if g.facility_loop != loop.name:
+                continue
+            T_inlet = loop.T_supply_set + (g.cdu_model.approach_nominal if g.cdu_model else 0.0)
+            if T_inlet >= g.model.T_coolant_trip:
+                problems.append(Problem(
+                    file, f"facility_loops[{i}].T_supply_set",
+                    f"{loop.T_supply_set:g} degC, a rack coolant inlet of {T_inlet:g} degC for group '{g.name}'",
+                    f"a supply below the racks' protection trip ({g.model.T_coolant_trip:g} degC) "
+                    f"minus the CDU approach, else every rack of the group powers off"))
         bound = LIQUID_CLASSES[loop.liquid_class]
         if loop.T_supply_set > bound:
             problems.append(Problem(file, f"facility_loops[{i}].T_supply_set", f"{loop.T_supply_set:g} degC",
