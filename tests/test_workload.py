@@ -261,3 +261,46 @@ def test_bad_training_parameters_raise_input_error_naming_the_field(fields, fiel
 def test_site_fraction_needs_increasing_times():
     with pytest.raises(InputError, match="times_s"):
         TrainingProfile().site_fraction(np.array([0.0]))
+
+
+def test_block_at_day_300_costs_what_day_1_does_and_is_unchanged_by_history():
+    """Restarts are drawn once and sliced per window: a late block neither slows down nor changes
+    with what was generated before it (550k GPUs fail every ~5 min: ~80,000 restarts by day 300)."""
+    from twin import workload
+
+    profile = TrainingProfile(n_gpus=550_000, seed=4)
+    late = 300 * 86400.0 + 17.0
+    workload._RESTART_SEQUENCES.clear()
+    fresh = profile.block(late, 60, 1.0, 300, None)
+    profile.block(3600.0, 60, 1.0, 300, None)  # history: an early block after the late one
+    np.testing.assert_array_equal(profile.block(late, 60, 1.0, 300, None), fresh)
+    failures, _ = profile._restarts(late, late + 60.0)
+    assert failures.size <= 2  # only the restarts that shape the window, not all ~80,000 before it
+
+    def cost(t0: float) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            for i in range(10):
+                profile.block(t0 + 60.0 * i, 60, 1.0, 300, None)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    assert cost(late) < 3 * cost(86400.0)
+
+
+def test_block_factors_out_buffer_and_step_sums_agree_with_the_block():
+    profile = TrainingProfile(n_gpus=200_000, seed=5)
+    t0, n, racks = 1234.0, 300, 70  # spans more than two jitter chunks of 64 iterations
+    block = profile.block(t0, n, 1.0, racks, None)
+    factors = profile.block_factors(t0, 60, 1.0, racks)
+    np.testing.assert_array_equal(factors.dense(), block[:60])
+    out = np.full((n, racks), np.nan)
+    assert profile.block(t0, n, 1.0, racks, None, out=out) is out
+    np.testing.assert_array_equal(out, block)
+    scale = np.linspace(1e5, 1.4e5, racks)
+    np.testing.assert_allclose(factors.step_sums(scale), (block[:60] * scale).sum(axis=1), rtol=1e-13)
+    for other in (ConstantProfile(0.6), InferenceProfile(), MaintenanceProfile(ConstantProfile(0.7), 0, 30, 100, 0.5)):
+        expected = other.block(t0, 60, 1.0, racks, np.random.default_rng(1))
+        into = np.empty((60, racks))
+        np.testing.assert_array_equal(other.block(t0, 60, 1.0, racks, np.random.default_rng(1), out=into), expected)

@@ -2,10 +2,11 @@
 
 Every profile offers the same three calls:
 
-``profile.block(t0, n_steps, dt, n_racks, rng)``
+``profile.block(t0, n_steps, dt, n_racks, rng, out=None)``
     an ``(n_steps, n_racks)`` array: each rack's mean power fraction over the
     steps ``[t0 + i*dt, t0 + (i+1)*dt)``.  A long run is generated block by block
-    (an hour of 7,640 racks at 1 s is 27.5 M values), never all at once.
+    (an hour of 7,640 racks at 1 s is 27.5 M values), never all at once, into
+    one reused ``out`` array; its cost per step does not grow with ``t0``.
 ``profile.site_fraction(times_s)``
     the same quantity for all racks together (per-rack jitter averaged out
     analytically), over the intervals ``[t_i, t_{i+1})``; cheap enough for a year
@@ -51,7 +52,8 @@ _DAY = 86400.0
 class Profile(Protocol):
     """What the simulation needs from a workload profile."""
 
-    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator) -> np.ndarray: ...
+    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator,
+              out: np.ndarray | None = None) -> np.ndarray: ...
 
     def site_fraction(self, times_s: np.ndarray) -> np.ndarray: ...
 
@@ -109,6 +111,18 @@ def _ramp_integral(phi, e):
     return (u**3 - v**3) / (6 * e)
 
 
+class _RestartSequence:
+    """Restart failures and idle times drawn so far, and the generator to draw more."""
+
+    def __init__(self, rng: np.random.Generator, origin: float):
+        self.rng, self.start = rng, origin
+        self.failure, self.idle = np.empty(0), np.empty(0)
+
+
+#: Restart sequences by parameter set (a few kept; a year of 550k GPUs is ~100k restarts).
+_RESTART_SEQUENCES: dict[tuple, _RestartSequence] = {}
+
+
 @lru_cache(maxsize=4)
 def _jitter_chunk(seed: int, chunk: int, n_lags: int, n_racks: int) -> np.ndarray:
     """Lag index of every rack for ``_JITTER_CHUNK`` iterations, keyed to the seed and chunk number.
@@ -117,6 +131,49 @@ def _jitter_chunk(seed: int, chunk: int, n_lags: int, n_racks: int) -> np.ndarra
     """
     rng = np.random.default_rng([seed, 2, chunk % 2**64])
     return rng.integers(0, n_lags, (_JITTER_CHUNK, n_racks), dtype=np.uint8)
+
+
+@lru_cache(maxsize=2)
+def _jitter_pair(seed: int, chunk: int, n_lags: int, n_racks: int) -> np.ndarray:
+    """Lag indices of chunks ``chunk`` and ``chunk + 1`` in one array (cached: a long run walks through them)."""
+    return np.concatenate([_jitter_chunk(seed, chunk, n_lags, n_racks), _jitter_chunk(seed, chunk + 1, n_lags, n_racks)])
+
+
+@dataclass(frozen=True, eq=False)
+class BlockFactors:
+    """Rack fractions of a block in factored form: ``block[i, r] = table[i, lag[row[i], r]]``.
+
+    ``table`` (steps x lags) holds the fraction of each step for each jitter
+    lag, ``lag`` (iterations x racks, uint8) each rack's lag index in each
+    iteration, ``row`` (steps) the iteration row of each step.  The rack
+    kernel generates the power of each rack and step from these as it goes.
+    """
+
+    table: np.ndarray
+    lag: np.ndarray
+    row: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.row.size, self.lag.shape[1]
+
+    def dense(self, out: np.ndarray | None = None) -> np.ndarray:
+        """The ``(steps, racks)`` array (written into ``out`` when given)."""
+        if out is None:
+            out = np.empty(self.shape)
+        bounds = np.concatenate(([0], np.flatnonzero(np.diff(self.row)) + 1, [self.row.size]))
+        for i0, i1 in zip(bounds[:-1], bounds[1:]):
+            np.take(self.table[i0:i1], self.lag[self.row[i0]], axis=1, out=out[i0:i1], mode="clip")
+        return out
+
+    def step_sums(self, scale: np.ndarray) -> np.ndarray:
+        """``(block * scale).sum(axis=1)`` without forming the block: per step, the sum over racks."""
+        n_lags = self.table.shape[1]
+        rows = np.unique(self.row)
+        weights = np.zeros((rows.max() + 1, n_lags))
+        for r in rows:
+            weights[r] = np.bincount(self.lag[r], scale, minlength=n_lags)[:n_lags]
+        return np.einsum("ij,ij->i", self.table, weights[self.row])
 
 
 @dataclass(frozen=True)
@@ -268,24 +325,35 @@ class TrainingProfile:
 
     # --- job envelopes ------------------------------------------------------
 
-    def _restarts(self, t_end: float) -> tuple[np.ndarray, np.ndarray]:
-        """Failure times and idle durations of all restarts up to ``t_end`` (s)."""
+    def _restarts(self, t_start: float, t_end: float) -> tuple[np.ndarray, np.ndarray]:
+        """Failure times and idle durations of the restarts that shape [t_start, t_end] (s).
+
+        The last failure at or before ``t_start`` and every later one up to
+        ``t_end``: earlier cycles end before that failure.  The sequence is drawn
+        once per parameter set and extended on demand, so the cost of a window
+        does not grow with how far into the run it lies.
+        """
         origin = self.job_start + self._rise_time() if math.isfinite(self.job_start) else 0.0
         uptime = self._mean_uptime()
         if not math.isfinite(uptime) or t_end < origin:
             return np.empty(0), np.empty(0)
-        rng = np.random.default_rng([self.seed, 1])
-        failures, idles, start = [], [], origin
-        while start <= t_end:
+        key = (self.seed, origin, uptime, self.restart_idle_min, self.restart_idle_max, self._rise_time())
+        sequence = _RESTART_SEQUENCES.get(key)
+        if sequence is None:
+            if len(_RESTART_SEQUENCES) >= 8:
+                _RESTART_SEQUENCES.pop(next(iter(_RESTART_SEQUENCES)))
+            sequence = _RESTART_SEQUENCES[key] = _RestartSequence(np.random.default_rng([self.seed, 1]), origin)
+        while sequence.start <= t_end:
+            rng = sequence.rng
             up = rng.exponential(uptime, _RESTART_CHUNK)
             idle = rng.uniform(self.restart_idle_min, self.restart_idle_max, _RESTART_CHUNK)
-            cycle_end = start + np.cumsum(up + idle + self._rise_time())
-            failures.append(np.concatenate(([start], cycle_end[:-1])) + up)
-            idles.append(idle)
-            start = cycle_end[-1]
-        failure, idle = np.concatenate(failures), np.concatenate(idles)
-        keep = failure <= t_end
-        return failure[keep], idle[keep]
+            cycle_end = sequence.start + np.cumsum(up + idle + self._rise_time())
+            sequence.failure = np.concatenate((sequence.failure, np.concatenate(([sequence.start], cycle_end[:-1])) + up))
+            sequence.idle = np.concatenate((sequence.idle, idle))
+            sequence.start = float(cycle_end[-1])
+        first = max(int(np.searchsorted(sequence.failure, t_start, side="right")) - 1, 0)
+        last = int(np.searchsorted(sequence.failure, t_end, side="right"))
+        return sequence.failure[first:last], sequence.idle[first:last]
 
     def _envelopes(self, t_start: float, t_end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Breakpoints x and the piecewise-linear envelopes on them over [t_start, t_end].
@@ -295,7 +363,7 @@ class TrainingProfile:
         failed, starting, stopped or checkpointing).
         """
         rise, drop = self._rise_time(), self._drop_time()
-        failure, idle = self._restarts(t_end)
+        failure, idle = self._restarts(t_start, t_end)
         corners = [[t_start, t_end], [self.job_start, self.job_start + rise, self.job_end, self.job_end + rise],
                    failure, failure + drop, failure + idle, failure + idle + rise]
         e, interval, length = self._checkpoint_edge(), self.checkpoint_interval, self.checkpoint_duration
@@ -334,13 +402,18 @@ class TrainingProfile:
 
     # --- public API ---------------------------------------------------------
 
-    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator) -> np.ndarray:
+    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator,
+              out: np.ndarray | None = None) -> np.ndarray:
         """Rack fractions, shape ``(n_steps, n_racks)``, each the mean over ``[t0 + i dt, t0 + (i+1) dt)``.
 
         ``rng`` is not drawn from: this profile's randomness is keyed to ``seed``
         and absolute time.  Each rack keeps its jitter for a whole iteration (the
-        one in which the step starts).
+        one in which the step starts).  ``out``: an array to write into.
         """
+        return self.block_factors(t0, n_steps, dt, n_racks).dense(out=out)
+
+    def block_factors(self, t0: float, n_steps: int, dt: float, n_racks: int) -> BlockFactors:
+        """:meth:`block` in factored form (a small table and one byte per rack and iteration)."""
         self._check()
         a = t0 + dt * np.arange(n_steps)
         step = np.full(n_steps, float(dt))
@@ -351,16 +424,12 @@ class TrainingProfile:
         table = level[:, None] + swing[:, None] * self._wave_mean(a[:, None], dt, lags[None, :])
 
         iteration = np.floor((a + self.edge_time / 2) / self.period).astype(np.int64)
-        first_chunk = int(iteration[0]) // _JITTER_CHUNK
-        chunks = [_jitter_chunk(self.seed, c, n_lags, n_racks)
-                  for c in range(first_chunk, int(iteration[-1]) // _JITTER_CHUNK + 1)]
-        lag_index = np.concatenate(chunks)
-        out = np.empty((n_steps, n_racks))
-        bounds = np.concatenate(([0], np.flatnonzero(np.diff(iteration)) + 1, [n_steps]))
-        for i0, i1 in zip(bounds[:-1], bounds[1:]):
-            columns = lag_index[iteration[i0] - first_chunk * _JITTER_CHUNK].astype(np.intp)
-            np.take(table[i0:i1], columns, axis=1, out=out[i0:i1], mode="clip")
-        return out
+        first, last = int(iteration[0]) // _JITTER_CHUNK, int(iteration[-1]) // _JITTER_CHUNK
+        if last - first <= 1:  # the usual case: a block within two consecutive chunks (cached)
+            lag = _jitter_pair(self.seed, first, n_lags, n_racks)
+        else:
+            lag = np.concatenate([_jitter_chunk(self.seed, c, n_lags, n_racks) for c in range(first, last + 1)])
+        return BlockFactors(table, lag, (iteration - first * _JITTER_CHUNK).astype(np.intp))
 
     def site_fraction(self, times_s: np.ndarray) -> np.ndarray:
         """Mean rack fraction of all racks over each ``[t_i, t_{i+1})`` (jitter averaged)."""
@@ -419,10 +488,11 @@ class InferenceProfile:
         cycle = (np.sin(phase + omega * dt) - np.sin(phase)) / (omega * dt)
         return rack_fraction(self.mean_gpu_fraction + self.daily_amplitude * cycle, self.baseline_fraction)
 
-    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator) -> np.ndarray:
+    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator,
+              out: np.ndarray | None = None) -> np.ndarray:
         """Rack fractions, shape ``(n_steps, n_racks)``: step means plus per-rack noise from ``rng``."""
         self._check()
-        out = rng.standard_normal((n_steps, n_racks))
+        out = rng.standard_normal((n_steps, n_racks), out=out)
         out *= self.noise_fraction
         out += self._mean(t0 + dt * np.arange(n_steps), dt)[:, None]
         return np.clip(out, 0.0, 1.0, out=out)
@@ -448,10 +518,14 @@ class ConstantProfile:
     def _check(self) -> None:
         _raise_problems([(0.0 <= self.fraction <= 1.0, "fraction", self.fraction, "a fraction between 0 and 1")])
 
-    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator) -> np.ndarray:
+    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator,
+              out: np.ndarray | None = None) -> np.ndarray:
         """``fraction`` everywhere, shape ``(n_steps, n_racks)``; ``rng`` is not drawn from."""
         self._check()
-        return np.full((n_steps, n_racks), self.fraction)
+        if out is None:
+            return np.full((n_steps, n_racks), self.fraction)
+        out.fill(self.fraction)
+        return out
 
     def site_fraction(self, times_s: np.ndarray) -> np.ndarray:
         self._check()
@@ -495,10 +569,11 @@ class MaintenanceProfile:
 
         return (covered(a + dt) - covered(a)) / dt
 
-    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator) -> np.ndarray:
+    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator,
+              out: np.ndarray | None = None) -> np.ndarray:
         """Base profile's block with the affected racks moved towards ``level`` by the window share."""
         self._check()
-        out = self.base.block(t0, n_steps, dt, n_racks, rng)
+        out = self.base.block(t0, n_steps, dt, n_racks, rng, out=out)
         share = self._window_share(t0 + dt * np.arange(n_steps), dt)[:, None]
         affected = round(self.rack_share * n_racks)
         out[:, :affected] = (1 - share) * out[:, :affected] + share * self.level
@@ -557,11 +632,15 @@ class ScheduleProfile:
         k = np.clip(np.floor(x).astype(np.int64), 0, f.size - 1)
         return cumulative[k] + f[k] * (x - k) * self.step_s
 
-    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator) -> np.ndarray:
+    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator,
+              out: np.ndarray | None = None) -> np.ndarray:
         """Every rack at the schedule's mean over each ``[t0 + i dt, t0 + (i+1) dt)``; ``rng`` is not drawn from."""
         a = t0 + dt * np.arange(n_steps + 1)
         means = np.diff(self._integral(a)) / dt
-        return np.repeat(means[:, None], n_racks, axis=1)
+        if out is None:
+            return np.repeat(means[:, None], n_racks, axis=1)
+        out[...] = means[:, None]
+        return out
 
     def site_fraction(self, times_s: np.ndarray) -> np.ndarray:
         """Mean fraction over each ``[t_i, t_{i+1})`` (the last interval repeats the previous length)."""
