@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from twin.thermal.rack_array import GB200_NVL72, GB300_NVL72, RackArray, rack_steady_state
+from twin.thermal import rack_array
+from twin.thermal.rack_array import GB200_NVL72, GB300_NVL72, BlockPower, RackArray, rack_steady_state
+from twin.workload import TrainingProfile
 
 RNG = np.random.default_rng(11)
 
@@ -73,14 +75,14 @@ def test_steady_state_is_the_resistance_network():
     assert np.allclose(rack_steady_state(rack, P, T_inlet), (T_die, T_plate, T_coolant), atol=1e-12)
 
 
-def many_racks(n=40, T_inlet=(30.0, 35.0, 40.0, 52.0), seed=3):
+def many_racks(n=40, T_inlet=(30.0, 35.0, 40.0, 52.0), seed=3, kernel=None):
     """Mixed types in random order over 4 CDU groups; the 52 degC group throttles."""
     rng = np.random.default_rng(seed)
     rack_type = rng.integers(0, 2, n)
     rack_group = rng.integers(0, len(T_inlet), n)
     P_peak = np.where(rack_type == 0, GB200_NVL72.P_nominal, GB300_NVL72.P_nominal)
     P = P_peak * rng.uniform(0.2, 1.0, (600, n))
-    array = RackArray([GB200_NVL72, GB300_NVL72], rack_type, rack_group, T_initial=35.0)
+    array = RackArray([GB200_NVL72, GB300_NVL72], rack_type, rack_group, T_initial=35.0, kernel=kernel)
     array.set_steady_state(P[0], np.array(T_inlet))
     return array, P, np.array(T_inlet)
 
@@ -175,3 +177,63 @@ def test_groups_add_up_and_shapes_are_checked():
         array.advance(lambda t0, k, dt: np.zeros((k, 3)), T_inlet, 10, 1.0)
     with pytest.raises(ValueError, match="T_inlet_per_group"):
         array.advance(table_source(P), T_inlet[:2], 10, 1.0)
+
+
+needs_numba = pytest.mark.skipif(rack_array._compiled() is None, reason="numba is not installed")
+REPORT_FIELDS = ("P", "Q_flow_liquid", "Q_flow_air", "T_outlet", "T_die_max", "T_die_mean", "E_electric", "E_liquid",
+                 "E_air", "T_die_max_rack", "T_die_mean_rack", "T_outlet_rack", "P_rack")
+
+
+@needs_numba
+@pytest.mark.parametrize("factored", [False, True])
+def test_compiled_kernel_equals_the_numpy_reference_with_throttled_and_shut_down_racks(factored):
+    """The fused kernel (power generated in the loop when factored) against the block-product
+    reference: racks in random type order, a group throttling, another driven to shutdown."""
+    profile = TrainingProfile(n_gpus=300_000, seed=2)
+    arrays = {kernel: many_racks(n=70, T_inlet=(30.0, 35.0, 51.0, 60.0), kernel=kernel)[0]
+              for kernel in ("numpy", "compiled")}
+    P_peak = np.where(arrays["numpy"].rack_type == 0, GB200_NVL72.P_nominal, GB300_NVL72.P_nominal)
+    scale = P_peak * (np.arange(70) % 9 != 0)  # some racks switched off
+
+    def source(t0, k, dt):
+        block = BlockPower(profile.block_factors(t0, k, dt, 70), scale)
+        return block if factored else block.dense()
+
+    inlets = [(30.0, 35.0, 51.0, 60.0)] * 4 + [(30.0, 35.0, 51.0, 99.0)] * 2 + [(31.0, 36.0, 52.0, 40.0)] * 3
+    reports = {kernel: [] for kernel in arrays}
+    for T_inlet in inlets:
+        for kernel, array in arrays.items():
+            reports[kernel].append(array.advance(source, np.array(T_inlet), 75, 1.0, per_rack=True))
+    last = reports["numpy"][-1]
+    assert sum(r.n_throttled[2] for r in reports["numpy"]) > 0 and last.n_shutdown[3] > 0
+    for reference, compiled in zip(reports["numpy"], reports["compiled"]):
+        for name in REPORT_FIELDS:  # temperatures to 1e-12 K, energies and powers to 1e-12 of the largest
+            expected = getattr(reference, name)
+            atol = 1e-12 if name.startswith("T_") else 1e-12 * np.abs(expected).max()
+            np.testing.assert_allclose(getattr(compiled, name), expected, rtol=0, atol=atol, err_msg=name)
+        # a difference of stored heats of ~1e9 J: round-off relative to what is stored
+        np.testing.assert_allclose(compiled.E_stored_change, reference.E_stored_change, rtol=0,
+                                   atol=1e-12 * 70 * 2e7)
+        np.testing.assert_array_equal(compiled.n_throttled, reference.n_throttled)
+        np.testing.assert_array_equal(compiled.n_shutdown, reference.n_shutdown)
+    for name in ("T_die", "T_plate", "T_coolant"):
+        assert np.abs(getattr(arrays["compiled"], name) - getattr(arrays["numpy"], name)).max() < 1e-12
+    np.testing.assert_array_equal(arrays["compiled"].shutdown, arrays["numpy"].shutdown)
+
+
+def test_without_numba_the_numpy_kernel_runs(monkeypatch):
+    monkeypatch.setattr(rack_array, "_COMPILED", [None])
+    array, P, T_inlet = many_racks()
+    assert array.kernel == "numpy"
+    report = array.advance(table_source(P), T_inlet, 60, 1.0)
+    assert report.energy_residual < 1e-9
+    with pytest.raises(ValueError, match="numba"):
+        RackArray([GB200_NVL72], [0], [0], T_initial=30.0, kernel="compiled")
+
+
+def test_power_buffers_are_reused_between_plant_steps():
+    array, P, T_inlet = many_racks()
+    array.advance(table_source(P), T_inlet, 60, 1.0)
+    buffers = [array._acc, array._derated, array._T_inlet, array._x, array._D]
+    array.advance(table_source(P), T_inlet, 60, 1.0)
+    assert all(a is b for a, b in zip(buffers, [array._acc, array._derated, array._T_inlet, array._x, array._D]))

@@ -236,7 +236,34 @@ class StepReport:
         return float(abs(residual) / max(abs(self.E_electric.sum()), np.finfo(float).tiny))
 
 
-PowerSource = Callable[[float, int, float], np.ndarray]
+PowerSource = Callable[[float, int, float], "np.ndarray | BlockPower"]
+
+
+@dataclass(frozen=True, eq=False)
+class BlockPower:
+    """Demanded IT power of a block in factored form, for the compiled kernel to generate as it steps.
+
+    ``power[i, r] = scale[r] * factors.table[i, factors.lag[factors.row[i], r]]``
+    (W): ``factors`` a :class:`twin.workload.BlockFactors` of rack fractions,
+    ``scale`` each rack's peak power (W, 0 for a rack that is switched off).
+    """
+
+    factors: object
+    scale: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.factors.shape
+
+    def dense(self, out: np.ndarray | None = None) -> np.ndarray:
+        """The ``(steps, racks)`` power array (written into ``out`` when given)."""
+        out = self.factors.dense(out=out)
+        out *= self.scale
+        return out
+
+    def step_sums(self) -> np.ndarray:
+        """Total demanded power of all racks at each step (W)."""
+        return self.factors.step_sums(self.scale)
 
 
 class RackArray:
@@ -245,16 +272,21 @@ class RackArray:
     ``types`` lists the rack types; ``rack_type[i]`` and ``rack_group[i]``
     give rack ``i``'s type index and CDU group index.  All nodes of every rack
     start at ``T_initial`` (degC, scalar or per rack); see
-    :meth:`set_steady_state`.  ``block_steps`` is the most steps propagated by
-    one matrix product (60 measured fastest on 2 cores for 1 s steps).
+    :meth:`set_steady_state`.  ``block_steps`` is the most steps whose power
+    is asked of the power source at once (60 on 2 cores for 1 s steps).
 
-    Cost is one matrix product per distinct rack type and block, so pass one
-    type per distinct parameter set (equal types are merged): 7,640 racks as
-    955 distinct types of 8 racks ran 43 s per simulated day, as 2 types 3 s.
+    Two kernels compute the same model: ``"compiled"`` (default where numba
+    imports) steps every rack through the exact zero-order-hold update with
+    the throttling law, generating the power of a :class:`BlockPower` as it
+    goes and summing the report per group in the same pass; ``"numpy"`` (the
+    reference) maps whole blocks of unthrottled racks through one matrix
+    product per rack type and steps the throttled ones.  Tests hold them equal
+    to 1e-12 K.  Buffers are allocated once and reused: the hot loop
+    allocates nothing of the racks' size.
     """
 
     def __init__(self, types: Sequence[RackType], rack_type, rack_group, T_initial,
-                 n_groups: int | None = None, block_steps: int = 60):
+                 n_groups: int | None = None, block_steps: int = 60, kernel: str | None = None):
         rack_type = np.asarray(rack_type, dtype=np.intp)
         self.rack_group = np.asarray(rack_group, dtype=np.intp)
         if rack_type.shape != self.rack_group.shape or rack_type.ndim != 1:
@@ -270,61 +302,78 @@ class RackArray:
         self.n_racks = self.rack_type.size
         self.n_groups = int(self.rack_group.max()) + 1 if n_groups is None else int(n_groups)
         self.block_steps = int(block_steps)
+        if kernel is None:
+            kernel = "compiled" if _compiled() is not None else "numpy"
+        if kernel not in ("compiled", "numpy") or (kernel == "compiled" and _compiled() is None):
+            raise ValueError(f"kernel must be 'compiled' (needs numba) or 'numpy'; got {kernel!r}")
+        self.kernel = kernel  #: "compiled" or "numpy"
         self.t = 0.0
-        self._members = [np.flatnonzero(self.rack_type == i) for i in range(len(self.types))]
-        self._columns = [_as_slice(idx) for idx in self._members]
+        # states are kept with the racks of each type contiguous: rack order[j] is stored at j
+        self._order = np.argsort(self.rack_type, kind="stable")
+        self._identity = bool(np.array_equal(self._order, np.arange(self.n_racks)))
+        bounds = np.searchsorted(self.rack_type[self._order], np.arange(len(self.types) + 1))
+        self._ranges = [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        self._members = [self._order[lo:hi] for lo, hi in self._ranges]
+        self._group = self.rack_group[self._order]  # group of each stored rack
         T0 = np.broadcast_to(np.asarray(T_initial, dtype=float), (self.n_racks,))
-        self._x = [np.tile(T0[idx], (3, 1)) for idx in self._members]
-        self._off = [np.zeros(idx.size, dtype=bool) for idx in self._members]
+        self._x = np.tile(T0[self._order], (3, 1))  # [T_die, T_plate, T_coolant] per stored rack
+        self._off = np.zeros(self.n_racks, dtype=bool)
         self._discrete: dict[tuple[int, float], RackDiscrete] = {}
         self._operators: dict[tuple[int, int, float], np.ndarray] = {}
+        self._coefficients: dict[float, np.ndarray] = {}
         per_type = np.array([[r.C_flow, r.liquid_fraction] for r in self.types]).reshape(-1, 2)
         self._C_flow = per_type[self.rack_type, 0]
         self._liquid_fraction = per_type[self.rack_type, 1]
         self._C_flow_group = np.bincount(self.rack_group, self._C_flow, minlength=self.n_groups)
+        self._heat_capacity = np.array([[r.n_accelerators * r.accelerator.C_die, r.n_accelerators * r.accelerator.C_plate,
+                                         r.C_coolant, r.C_flow, 1.0 - r.liquid_fraction] for r in self.types
+                                        ]).reshape(-1, 5)[self.rack_type[self._order]].T.copy()
+        # reused buffers: per stored rack accumulators [peak, T_sum, integral, E_electric, E_demand],
+        # derated flags, the inlet temperature, and the power of a block
+        self._acc = np.empty((5, self.n_racks))
+        self._derated = np.zeros(self.n_racks, dtype=bool)
+        self._T_inlet = np.empty(self.n_racks)
+        self._D = np.empty((0, self.n_racks))
+        self._lag = np.empty((0, self.n_racks), dtype=np.uint8)
 
-    def _gather(self, name: int) -> np.ndarray:
-        out = np.empty(self.n_racks)
-        for idx, x in zip(self._members, self._x):
-            out[idx] = x[name]
+    def _stored_to_racks(self, values: np.ndarray, dtype=float) -> np.ndarray:
+        out = np.empty(self.n_racks, dtype=dtype)
+        out[self._order] = values
         return out
 
     @property
     def T_die(self) -> np.ndarray:
         """Representative die temperature per rack (degC)."""
-        return self._gather(0)
+        return self._stored_to_racks(self._x[0])
 
     @property
     def T_plate(self) -> np.ndarray:
         """Cold-plate temperature per rack (degC)."""
-        return self._gather(1)
+        return self._stored_to_racks(self._x[1])
 
     @property
     def T_coolant(self) -> np.ndarray:
         """Coolant (= outlet) temperature per rack (degC)."""
-        return self._gather(2)
+        return self._stored_to_racks(self._x[2])
 
     @property
     def shutdown(self) -> np.ndarray:
         """True for racks whose accelerators have shut down (latched)."""
-        out = np.zeros(self.n_racks, dtype=bool)
-        for idx, off in zip(self._members, self._off):
-            out[idx] = off
-        return out
+        return self._stored_to_racks(self._off, dtype=bool)
 
     def stored_energy(self) -> np.ndarray:
         """Heat stored in each rack relative to 0 degC (J)."""
         out = np.empty(self.n_racks)
-        for rack, idx, x in zip(self.types, self._members, self._x):
-            out[idx] = rack_stored_energy(rack, *x)
+        for rack, (lo, hi), idx in zip(self.types, self._ranges, self._members):
+            out[idx] = rack_stored_energy(rack, *self._x[:, lo:hi])
         return out
 
     def set_steady_state(self, P, T_inlet_per_group) -> None:
         """Put every rack at its unthrottled steady state for IT power ``P`` (W, scalar or per rack)."""
         P = np.broadcast_to(np.asarray(P, dtype=float), (self.n_racks,))
         T_inlet = self._inlet(T_inlet_per_group)
-        for i, (rack, idx) in enumerate(zip(self.types, self._members)):
-            self._x[i] = np.array(rack_steady_state(rack, P[idx], T_inlet[idx]))
+        for rack, (lo, hi), idx in zip(self.types, self._ranges, self._members):
+            self._x[:, lo:hi] = rack_steady_state(rack, P[idx], T_inlet[idx])
 
     def _inlet(self, T_inlet_per_group) -> np.ndarray:
         T = np.asarray(T_inlet_per_group, dtype=float)
@@ -343,43 +392,108 @@ class RackArray:
             self._discrete[(i, dt)] = rack_zoh_matrices(self.types[i], dt)
         return self._discrete[(i, dt)]
 
+    def _kernel_coefficients(self, dt: float) -> np.ndarray:
+        """Per type: Ad, Bd (row-major), Phi[2], Gamma[2], f_acc, f_other, T_shutdown, derate band."""
+        if dt not in self._coefficients:
+            rows = []
+            for i, rack in enumerate(self.types):
+                d, a = self._zoh(i, dt), rack.accelerator
+                f_acc = rack.accelerator_power_fraction
+                rows.append(np.concatenate([d.Ad.ravel(), d.Bd.ravel(), d.Phi[2], d.Gamma[2],
+                                            [f_acc, rack.liquid_fraction - f_acc, a.T_shutdown,
+                                             a.T_shutdown - a.T_throttle]]))
+            self._coefficients[dt] = np.array(rows).reshape(len(self.types), 28)
+        return self._coefficients[dt]
+
     def advance(self, power_source: PowerSource, T_inlet_per_group, n_steps: int, dt: float,
                 per_rack: bool = False) -> StepReport:
         """Advance ``n_steps`` steps of ``dt`` (s): one plant step.
 
         ``power_source(t0, k, dt)`` returns the demanded IT power (W) of every
-        rack for the ``k`` steps starting at ``t0`` (s), shape ``(k, n_racks)``;
-        it is called for consecutive windows of at most ``block_steps``.
-        ``T_inlet_per_group`` (degC) is each CDU group's supply temperature,
-        held over the plant step.
+        rack for the ``k`` steps starting at ``t0`` (s): an array of shape
+        ``(k, n_racks)`` or a :class:`BlockPower`; it is called for consecutive
+        windows of at most ``block_steps``.  ``T_inlet_per_group`` (degC) is
+        each CDU group's supply temperature, held over the plant step.
         """
         if n_steps < 1 or not dt > 0.0:
             raise ValueError(f"need n_steps >= 1 and dt > 0; got {n_steps} and {dt}")
-        T_inlet = self._inlet(T_inlet_per_group)
+        T_inlet_group = np.asarray(T_inlet_per_group, dtype=float)
+        np.take(self._inlet(T_inlet_group), self._order, out=self._T_inlet)
         t_start, duration = self.t, n_steps * dt
-        E_before = self.stored_energy()
-        acc = {name: np.zeros(self.n_racks) for name in ("peak", "T_sum", "integral", "E_electric", "E_demand")}
-        acc["peak"][:] = -np.inf
-        derated = np.zeros(self.n_racks, dtype=bool)
+        compiled = _compiled() if self.kernel == "compiled" else None
+        heat = self._heat_capacity
+        E_before = (heat[0] * self._x[0] + heat[1] * self._x[1] + heat[2] * self._x[2]) if compiled is None \
+            else None
+        if compiled is not None:
+            E_before_group = np.zeros(self.n_groups)
+            compiled.stored_by_group(self._x, heat, self._group, E_before_group)
+        acc = self._acc
+        acc[0] = -np.inf
+        acc[1:] = 0.0
+        self._derated[:] = False
         done = 0
         while done < n_steps:
             K = min(self.block_steps, n_steps - done)
-            D = np.asarray(power_source(self.t, K, dt), dtype=float)
-            if D.shape != (K, self.n_racks):
-                raise ValueError(f"power_source returned shape {D.shape}; expected ({K}, {self.n_racks})")
-            for i, idx in enumerate(self._members):
-                if idx.size:
-                    self._advance_type(i, K, dt, D, T_inlet[idx], acc, derated)
+            block = power_source(self.t, K, dt)
+            if not isinstance(block, BlockPower):
+                block = np.asarray(block, dtype=float)
+            if tuple(block.shape) != (K, self.n_racks):
+                raise ValueError(f"power_source returned shape {block.shape}; expected ({K}, {self.n_racks})")
+            if compiled is not None and isinstance(block, BlockPower):
+                self._advance_factored(compiled, block, K, dt)
+            else:
+                D = self._dense(block, K)
+                if compiled is not None:
+                    coefficients = self._kernel_coefficients(dt)
+                    for i, (lo, hi) in enumerate(self._ranges):
+                        compiled.step_dense(coefficients[i], lo, hi, K, dt, D, self._x, self._off, self._T_inlet,
+                                            acc, self._derated)
+                else:
+                    for i, (lo, hi) in enumerate(self._ranges):
+                        if hi > lo:
+                            self._advance_type(i, lo, hi, K, dt, D)
             self.t += K * dt
             done += K
-        return self._report(t_start, duration, n_steps, np.asarray(T_inlet_per_group, dtype=float), E_before,
-                            acc, derated, per_rack)
+        if compiled is not None:
+            return self._report_compiled(compiled, t_start, duration, n_steps, T_inlet_group, E_before_group,
+                                         per_rack)
+        return self._report(t_start, duration, n_steps, T_inlet_group, E_before, per_rack)
 
-    def _advance_type(self, i, K, dt, D, T_inlet, acc, derated) -> None:
-        rack, idx, off = self.types[i], self._members[i], self._off[i]
-        x0 = self._x[i]
-        inputs = np.empty((K + 4, idx.size))
-        inputs[:K] = D[:, self._columns[i]]
+    def _dense(self, block, K: int) -> np.ndarray:
+        """The block's power as a (K, stored racks) array in the reused buffer."""
+        if self._D.shape[0] < self.block_steps or self._D.shape[0] < K:
+            self._D = np.empty((max(self.block_steps, K), self.n_racks))
+        D = self._D[:K]
+        if isinstance(block, BlockPower):
+            if self._identity:
+                return block.dense(out=D)
+            block = block.dense()
+        if self._identity:
+            D[...] = block
+        else:
+            np.take(block, self._order, axis=1, out=D)
+        return D
+
+    def _advance_factored(self, compiled, block: BlockPower, K: int, dt: float) -> None:
+        f = block.factors
+        lag, scale = f.lag, np.asarray(block.scale, dtype=float)
+        if not self._identity:
+            if self._lag.shape != lag.shape:
+                self._lag = np.empty(lag.shape, dtype=np.uint8)
+            lag = np.take(lag, self._order, axis=1, out=self._lag)
+            scale = scale[self._order]
+        coefficients = self._kernel_coefficients(dt)
+        row = np.asarray(f.row, dtype=np.intp)
+        for i, (lo, hi) in enumerate(self._ranges):
+            compiled.step_factored(coefficients[i], lo, hi, K, dt, f.table, lag, row, scale, self._x, self._off,
+                                   self._T_inlet, self._acc, self._derated)
+
+    def _advance_type(self, i, lo, hi, K, dt, D) -> None:
+        """Reference path for the stored racks ``lo:hi`` of type ``i``: block product, throttled racks stepped."""
+        rack, off = self.types[i], self._off[lo:hi]
+        x0, T_inlet = self._x[:, lo:hi], self._T_inlet[lo:hi]
+        inputs = np.empty((K + 4, hi - lo))
+        inputs[:K] = D[:, lo:hi]
         inputs[K:K + 3] = x0
         inputs[K + 3] = T_inlet
         Y = self._operator(i, K, dt) @ inputs
@@ -393,48 +507,69 @@ class RackArray:
             x_end[:, hot], off[hot] = step.x, step.off
             peak[hot], T_sum[hot] = step.T_die.max(axis=0), step.T_die.sum(axis=0)
             integral[hot], E_electric[hot] = step.integral, step.E_electric
-            derated[idx[hot]] |= step.derated
-        self._x[i] = x_end.copy()
-        np.maximum(acc["peak"][idx], peak, out=peak)
-        acc["peak"][idx] = peak
-        for name, value in (("T_sum", T_sum), ("integral", integral), ("E_electric", E_electric),
-                            ("E_demand", E_demand)):
-            acc[name][idx] += value
+            self._derated[lo + hot] |= step.derated
+        self._x[:, lo:hi] = x_end
+        acc = self._acc[:, lo:hi]
+        np.maximum(acc[0], peak, out=acc[0])
+        acc[1] += T_sum
+        acc[2] += integral
+        acc[3] += E_electric
+        acc[4] += E_demand
 
-    def _report(self, t_start, duration, n_steps, T_inlet_group, E_before, acc, derated, per_rack) -> StepReport:
-        g, n = self.rack_group, self.n_groups
+    def _per_rack(self, n_steps: int, duration: float) -> dict:
+        peak, T_sum, integral, E_electric, _ = self._acc
+        return dict(T_die_max_rack=self._stored_to_racks(peak), T_die_mean_rack=self._stored_to_racks(T_sum / n_steps),
+                    T_outlet_rack=self._stored_to_racks(integral / duration),
+                    P_rack=self._stored_to_racks(E_electric / duration))
+
+    def _report(self, t_start, duration, n_steps, T_inlet_group, E_before, per_rack) -> StepReport:
+        """Reference report: per-rack accumulators summed per group with numpy."""
+        g, n = self._group, self.n_groups
+        peak, T_sum, integral, E_electric_rack, E_demand = self._acc
+        heat = self._heat_capacity
 
         def by_group(values):
             return np.bincount(g, values, minlength=n)
 
-        E_liquid = by_group(self._C_flow * (acc["integral"] - T_inlet_group[g] * duration))
+        E_liquid = by_group(heat[3] * (integral - T_inlet_group[g] * duration))
         T_die_max = np.full(n, -np.inf)
-        np.maximum.at(T_die_max, g, acc["peak"])
+        np.maximum.at(T_die_max, g, peak)
         racks = np.bincount(g, minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             T_outlet = T_inlet_group + E_liquid / duration / self._C_flow_group
-            T_die_mean = by_group(acc["T_sum"]) / (racks * n_steps)
-        extra = {}
-        if per_rack:
-            extra = dict(T_die_max_rack=acc["peak"], T_die_mean_rack=acc["T_sum"] / n_steps,
-                         T_outlet_rack=acc["integral"] / duration, P_rack=acc["E_electric"] / duration)
-        E_electric = by_group(acc["E_electric"])
-        E_air = by_group((1.0 - self._liquid_fraction) * acc["E_demand"])
+            T_die_mean = by_group(T_sum) / (racks * n_steps)
+        E_electric = by_group(E_electric_rack)
+        E_air = by_group(heat[4] * E_demand)
+        E_after = heat[0] * self._x[0] + heat[1] * self._x[1] + heat[2] * self._x[2]
         return StepReport(
             t_start=t_start, duration=duration,
             P=E_electric / duration, Q_flow_liquid=E_liquid / duration, Q_flow_air=E_air / duration,
             T_outlet=T_outlet, T_die_max=T_die_max, T_die_mean=T_die_mean,
-            n_throttled=by_group(derated).astype(int), n_shutdown=by_group(self.shutdown).astype(int),
+            n_throttled=by_group(self._derated).astype(int), n_shutdown=by_group(self._off).astype(int),
             E_electric=E_electric, E_liquid=E_liquid, E_air=E_air,
-            E_stored_change=by_group(self.stored_energy() - E_before), **extra,
+            E_stored_change=by_group(E_after - E_before), **(self._per_rack(n_steps, duration) if per_rack else {}),
         )
 
-
-def _as_slice(idx: np.ndarray):
-    """A slice when ``idx`` is one contiguous run (a view, no gather), else ``idx``."""
-    if idx.size and idx[-1] - idx[0] + 1 == idx.size:
-        return slice(int(idx[0]), int(idx[-1]) + 1)
-    return idx
+    def _report_compiled(self, compiled, t_start, duration, n_steps, T_inlet_group, E_before_group,
+                         per_rack) -> StepReport:
+        """The same report summed per group in one compiled pass."""
+        n = self.n_groups
+        sums = np.zeros((7, n))
+        counts = np.zeros((3, n), dtype=np.int64)
+        T_die_max = np.full(n, -np.inf)
+        compiled.report_by_group(self._acc, self._derated, self._off, self._x, self._heat_capacity, self._group,
+                                 T_inlet_group, duration, sums, counts, T_die_max)
+        E_liquid, T_sum, E_electric, E_air, E_after = sums[0], sums[1], sums[2], sums[3], sums[4]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            T_outlet = T_inlet_group + E_liquid / duration / self._C_flow_group
+            T_die_mean = T_sum / (counts[0] * n_steps)
+        return StepReport(
+            t_start=t_start, duration=duration,
+            P=E_electric / duration, Q_flow_liquid=E_liquid / duration, Q_flow_air=E_air / duration,
+            T_outlet=T_outlet, T_die_max=T_die_max, T_die_mean=T_die_mean,
+            n_throttled=counts[1], n_shutdown=counts[2], E_electric=E_electric, E_liquid=E_liquid, E_air=E_air,
+            E_stored_change=E_after - E_before_group, **(self._per_rack(n_steps, duration) if per_rack else {}),
+        )
 
 
 def _check(rack: RackType) -> None:
@@ -447,3 +582,18 @@ def _check(rack: RackType) -> None:
         raise ValueError(f"rack type {rack.name!r}: need 0 <= accelerator_power_fraction <= liquid_fraction <= 1")
     if not a.T_shutdown > a.T_throttle:
         raise ValueError(f"rack type {rack.name!r}: T_shutdown must exceed T_throttle")
+
+
+_COMPILED: list = []
+
+
+def _compiled():
+    """The compiled kernels (numba), or None when numba is not importable.  Compiled once, cached on disk."""
+    if not _COMPILED:
+        try:
+            from twin.thermal import _rack_kernel
+        except ImportError:
+            _COMPILED.append(None)
+        else:
+            _COMPILED.append(_rack_kernel)
+    return _COMPILED[0]
