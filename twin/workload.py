@@ -176,6 +176,48 @@ class BlockFactors:
         return np.einsum("ij,ij->i", self.table, weights[self.row])
 
 
+@dataclass(frozen=True, eq=False)
+class BlockPower:
+    """Demanded IT power of a block in factored form, for the rack kernel to generate as it steps.
+
+    ``power[i, r] = scale[r] * factors.table[i, factors.lag[factors.row[i], r]]``
+    (W): ``factors`` the :class:`BlockFactors` of the rack fractions, ``scale``
+    each rack's peak power (W; 0 for a rack switched off).
+    """
+
+    factors: BlockFactors
+    scale: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.factors.shape
+
+    def dense(self, out: np.ndarray | None = None) -> np.ndarray:
+        """The ``(steps, racks)`` power array (written into ``out`` when given)."""
+        out = self.factors.dense(out=out)
+        out *= self.scale
+        return out
+
+    def step_sums(self) -> np.ndarray:
+        """Total demanded power of all racks at each step (W)."""
+        return self.factors.step_sums(self.scale)
+
+
+def rack_power(profile: Profile, t0: float, n_steps: int, dt: float, P_peak: np.ndarray, rng: np.random.Generator,
+               out: np.ndarray | None = None) -> np.ndarray | BlockPower:
+    """Demanded IT power (W) of each rack over a block: ``P_peak`` (per rack, W) times the profile's fractions.
+
+    A :class:`BlockPower` when the profile has a factored form (the rack
+    kernel then generates the power as it steps), else the ``(n_steps,
+    racks)`` array, written into ``out`` when given.
+    """
+    if hasattr(profile, "block_factors"):
+        return BlockPower(profile.block_factors(t0, n_steps, dt, P_peak.size), P_peak)
+    block = profile.block(t0, n_steps, dt, P_peak.size, rng, out=out)
+    block *= P_peak
+    return block
+
+
 @dataclass(frozen=True)
 class TrainingProfile:
     """Synchronous data-parallel training: compute phases near TDP, communication near idle.

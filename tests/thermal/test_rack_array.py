@@ -8,8 +8,8 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from twin.thermal import rack_array
-from twin.thermal.rack_array import GB200_NVL72, GB300_NVL72, BlockPower, RackArray, rack_steady_state
-from twin.workload import TrainingProfile
+from twin.thermal.rack_array import GB200_NVL72, GB300_NVL72, RackArray, rack_steady_state
+from twin.workload import BlockPower, TrainingProfile
 
 RNG = np.random.default_rng(11)
 

@@ -22,7 +22,7 @@ from twin.thermal.network import AIR_FAN_FRACTION, CP_FACILITY, RHO_FACILITY, Fa
 from twin.thermal.plant import LoopPlant, operate
 from twin.thermal.rack_array import RackArray
 from twin.weather import load_weather
-from twin.workload import ConstantProfile
+from twin.workload import ConstantProfile, rack_power
 
 def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 3600.0, weather=None,
              workload=None, plant_step: float = 10.0, it_step: float = 1.0, resolution: str = "group",
@@ -180,10 +180,12 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     demanded = []  # IT power demanded by the liquid-cooled racks at each IT step of the plant step
     tripped = np.zeros(liquid.size, dtype=bool)  # groups whose racks protection has powered off (latched)
 
+    power_buffer = np.empty((racks.block_steps, rack_group.size)) if resolution == "rack" else None
+
     def power(t, k, dt):
-        if resolution == "rack":
-            D = workload.block(t0 + t, k, dt, rack_group.size, rng) * (P_peak_rack * ~tripped[rack_group])
-            demanded.append(D.sum(axis=1))
+        if resolution == "rack":  # factored for the compiled kernel, or into the reused buffer
+            D = rack_power(workload, t0 + t, k, dt, P_peak_rack * ~tripped[rack_group], rng, out=power_buffer[:k])
+            demanded.append(D.step_sums() if hasattr(D, "step_sums") else D.sum(axis=1))
         else:
             D = workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * (P_peak_rack * ~tripped)
             demanded.append(D @ weight)
@@ -231,6 +233,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         P_cooling_0 = sum(float(np.sum(init[name])) for name in COOLING_TERMS)
         grid_state = network.initial_state(f0 * float((g.P_peak * g.n_racks).sum()), P_cooling_0)
         blocks = []
+    air_chunk = max(1, int(3600.0 // plant_step))
     for k in range(n_steps):
         t = k * plant_step
         T_set = T_set_steps[k]
@@ -257,7 +260,9 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         Q_liquid = report.Q_flow_liquid * weight
         T_header = T_tcs_supply + (Q_liquid + g.P_tcs_pumps[liquid]) / C_tcs
 
-        air_fraction = workload.site_fraction(t0 + t + it_step * np.arange(K + 1))[:K]
+        if k % air_chunk == 0:  # the load curve of the air-cooled racks, an hour of plant steps at a time
+            air_fractions = workload.site_fraction(t0 + t + it_step * np.arange(air_chunk * K + 1))[:-1]
+        air_fraction = air_fractions[(k % air_chunk) * K:(k % air_chunk + 1) * K]
         P_air_racks = air_fraction.mean() * g.P_peak[air] * g.n_racks[air]
         Q_air = np.zeros(G)
         Q_air[liquid] = report.Q_flow_air * weight

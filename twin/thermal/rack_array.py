@@ -40,6 +40,7 @@ import numpy as np
 from scipy.linalg import expm
 
 from twin.thermal.accelerator import B200_LIQUID, B300_LIQUID, AcceleratorThermal
+from twin.workload import BlockPower
 
 
 @dataclass(frozen=True)
@@ -239,33 +240,6 @@ class StepReport:
 PowerSource = Callable[[float, int, float], "np.ndarray | BlockPower"]
 
 
-@dataclass(frozen=True, eq=False)
-class BlockPower:
-    """Demanded IT power of a block in factored form, for the compiled kernel to generate as it steps.
-
-    ``power[i, r] = scale[r] * factors.table[i, factors.lag[factors.row[i], r]]``
-    (W): ``factors`` a :class:`twin.workload.BlockFactors` of rack fractions,
-    ``scale`` each rack's peak power (W, 0 for a rack that is switched off).
-    """
-
-    factors: object
-    scale: np.ndarray
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.factors.shape
-
-    def dense(self, out: np.ndarray | None = None) -> np.ndarray:
-        """The ``(steps, racks)`` power array (written into ``out`` when given)."""
-        out = self.factors.dense(out=out)
-        out *= self.scale
-        return out
-
-    def step_sums(self) -> np.ndarray:
-        """Total demanded power of all racks at each step (W)."""
-        return self.factors.step_sums(self.scale)
-
-
 class RackArray:
     """State and stepping of many racks, grouped by type and by CDU.
 
@@ -362,11 +336,9 @@ class RackArray:
         return self._stored_to_racks(self._off, dtype=bool)
 
     def stored_energy(self) -> np.ndarray:
-        """Heat stored in each rack relative to 0 degC (J)."""
-        out = np.empty(self.n_racks)
-        for rack, (lo, hi), idx in zip(self.types, self._ranges, self._members):
-            out[idx] = rack_stored_energy(rack, *self._x[:, lo:hi])
-        return out
+        """Heat stored in each rack relative to 0 degC (J): :func:`rack_stored_energy`."""
+        heat = self._heat_capacity
+        return self._stored_to_racks(heat[0] * self._x[0] + heat[1] * self._x[1] + heat[2] * self._x[2])
 
     def set_steady_state(self, P, T_inlet_per_group) -> None:
         """Put every rack at its unthrottled steady state for IT power ``P`` (W, scalar or per rack)."""
