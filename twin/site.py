@@ -177,7 +177,8 @@ class Tariff:
     energy_price: float = q("price_energy", 0.0, positive=False, doc="flat or blended energy price")
     demand_charge: float = q("price_power", 0.0, positive=False, doc="per W per month, on-peak")
     transmission_4cp: float = q("price_power", 0.0, positive=False, doc="ERCOT 4CP charge per W-year")
-    emissions_price: float = q("price_energy", 0.0, positive=False, doc="USD per kg CO2 (written as USD/kg)")
+    emissions_price: float = q("price_mass", 0.0, positive=False, at_most=10.0, doc="price of emitted CO2, e.g. '50 USD/t'")
+    fuel_price: float = q("price_energy", 0.0, positive=False, at_most=100 / 1.055e9, doc="gas price (HHV), e.g. '3.5 USD/MMBtu'; 0: default")
 
 
 @dataclass(frozen=True, kw_only=True)

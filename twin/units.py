@@ -52,6 +52,7 @@ SI_UNITS: dict[str, str] = {
     "emission_rate": "kg/J",
     "price_energy": "USD/J",
     "price_power": "USD/W",
+    "price_mass": "USD/kg",
     "apparent_power": "W",
     "voltage": "V",
     "speed": "m/s",
@@ -188,6 +189,7 @@ def _example(kind: str) -> str:
         "emission_rate": "'0.1 kg/MWh'",
         "price_energy": "'45 USD/MWh'",
         "price_power": "'11 USD/kW'",
+        "price_mass": "'50 USD/t'",
         "voltage": "'480 V'",
         "money": "'500 USD'",
     }.get(kind, f"'{SI_UNITS[kind]}'")

@@ -65,6 +65,13 @@ def test_naive_times_are_read_in_the_given_zone(tmp_path):
     ("time,energy_price [USD/MWh]\n2025-07-01T00:00Z,1\n2025-07-01T01:00Z,2\n2025-07-01T03:00Z,2\n",
      "line 4, column 'time': found 2025-07-01 03:00:00+00:00 after 2025-07-01 01:00:00+00:00; expected increasing times 3600 s apart"),
     ("time,energy_price [USD/MWh],on_peak\n2025-07-01T00:00Z,1,maybe\n", "line 2, column 'on_peak': found 'maybe'; expected 1 or 0"),
+    ("time,energy_price [USD/MWh]\n2025-07-01T00:00Z,1\n2025-07-01T01:00Z,-1e12\n",
+     "line 3, column 'energy_price [USD/MWh]': found '-1e12'; expected a value in -10,000 to 100,000 USD/MWh"),
+    ("time,energy_price [USD/kWh]\n2025-07-01T00:00Z,inf\n", "expected a value in -10,000 to 100,000 USD/MWh"),
+    ("time,energy_price [USD/MWh],energy_price [USD/kWh]\n2025-07-01T00:00Z,30,0.03\n",
+     "column 'energy_price [USD/kWh]': found a second 'energy_price' column (first 'energy_price [USD/MWh]')"),
+    ("time,energy_price [USD/MWh],energy_price [USD/MWh]\n2025-07-01T00:00Z,30,31\n",
+     "found a second 'energy_price' column"),
 ])
 def test_read_prices_errors_name_file_line_column(tmp_path, text, message):
     path = _write(tmp_path, text)

@@ -267,3 +267,41 @@ def test_fixed_market_uses_the_site_tariff(sites):
     assert np.allclose(x.tariff.energy_price_USD_per_J, 45 / MWH)
     assert x.tariff.demand_charge.on_peak.all() and x.tariff.demand_charge.on_peak_rate_USD_per_W_month == 11e-3
     assert not x.synthetic_prices and price_notice(x) == "prices: flat 45 USD/MWh"
+
+
+def test_prices_finer_than_the_step_are_averaged(sites, tmp_path):
+    # 15-min prices (read with microsecond time resolution) drive an hourly plan: each hour the mean of its four
+    quarters = pd.date_range("2025-08-04T00:00:00-05:00", periods=96, freq="15min")
+    price = 20.0 + 10.0 * (np.arange(96) % 4) + np.arange(96) // 4      # USD/MWh
+    lines = ["time,energy_price [USD/MWh]"] + [f"{t.isoformat()},{p:g}" for t, p in zip(quarters, price)]
+    (tmp_path / "prices.csv").write_text("\n".join(lines) + "\n")
+    x = site_dispatch_inputs(sites["cortex"], start="2025-08-04 00:00", days=1, step=3600.0, cooling=False,
+                             prices=tmp_path / "prices.csv")
+    assert np.allclose(x.tariff.energy_price_USD_per_J * MWH, price.reshape(24, 4).mean(axis=1))
+
+
+def test_fuel_and_emissions_prices_from_the_site_tariff(sites):
+    site = sites["colossus2"]
+    priced = dataclasses.replace(site, tariff=dataclasses.replace(site.tariff, fuel_price=5.0 / 1.055e9,
+                                                                  emissions_price=0.05))
+    x = site_dispatch_inputs(priced, days=1, cooling=False)
+    assert x.emissions.CO2_price_USD_per_kg == 0.05
+    assert all(t.fuel_price_USD_per_J == 5.0 / 1.055e9 for t in x.turbines)
+    assert any("CO2 price: 50 USD/t" in note for note in x.notes)
+    default = site_dispatch_inputs(site, days=1, cooling=False)
+    assert default.emissions.CO2_price_USD_per_kg == 0.0
+    assert all(t.fuel_price_USD_per_J == pytest.approx(3.5 / 1.055e9) for t in default.turbines)
+
+
+def test_site_file_takes_emissions_and_fuel_prices_in_their_units(tmp_path):
+    from twin.paths import data_dir
+
+    text = (data_dir("sites") / "colossus2.toml").read_text()
+    text = text.replace('[tariff]\n', '[tariff]\nemissions_price = "50 USD/t"\nfuel_price = "4.2 USD/MMBtu"\n', 1)
+    (tmp_path / "c2.toml").write_text(text)
+    site = twin.load_site(tmp_path / "c2.toml")
+    assert site.tariff.emissions_price == pytest.approx(0.05)
+    assert site.tariff.fuel_price == pytest.approx(4.2 / 1.05505585262e9, rel=1e-3)
+    (tmp_path / "bad.toml").write_text(text.replace('"50 USD/t"', '"50 USD/MWh"'))
+    with pytest.raises(InputError, match="tariff.emissions_price"):
+        twin.load_site(tmp_path / "bad.toml")

@@ -145,6 +145,40 @@ def _numbers(file: str, table: pd.DataFrame, column: str, *, required: bool) -> 
     return values
 
 
+def _columns(file: str, table: pd.DataFrame) -> dict[str, tuple[str, str | None]]:
+    """Column name -> (header, unit); a name given twice is an error, not a silent replacement."""
+    columns: dict[str, tuple[str, str | None]] = {}
+    for column in table.columns:
+        column = str(column)
+        twin_of = re.match(r"^(.*)\.\d+$", column)      # pandas renames a repeated header 'x' to 'x.1'
+        if twin_of and twin_of.group(1) in table.columns:
+            column = twin_of.group(1)
+        name, unit = _header(file, column)
+        if name in columns:
+            raise InputError.one(file, f"column '{column}'", f"a second '{name}' column (first '{columns[name][0]}')",
+                                 f"one '{name}' column")
+        columns[name] = (column, unit)
+    return columns
+
+
+#: Accepted range of each price-file column, in the units of the bounds' text (SI in the tuple).
+_RANGES = {
+    "energy_price": (-1e4 / J_PER_MWH, 1e5 / J_PER_MWH, "-10,000 to 100,000 USD/MWh"),
+    "export_price": (-1e4 / J_PER_MWH, 1e5 / J_PER_MWH, "-10,000 to 100,000 USD/MWh"),
+    "hub_price": (-1e4 / J_PER_MWH, 1e5 / J_PER_MWH, "-10,000 to 100,000 USD/MWh"),
+    "grid_CO2": (0.0, 3000.0 / J_PER_MWH, "0 to 3,000 kg/MWh"),
+}
+
+
+def _check_range(file: str, table: pd.DataFrame, column: str, values: np.ndarray, name: str) -> None:
+    """Refuse values outside a plausible range (market caps are 5,000-10,000 USD/MWh; floors a few hundred below 0)."""
+    lower, upper, text = _RANGES[name]
+    bad = ~((values >= lower) & (values <= upper))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError.one(file, f"line {i + 2}, column '{column}'", repr(table[column].iloc[i]), f"a value in {text}")
+
+
 def _factor(file: str, column: str, unit: str | None, kind: str) -> float:
     if not unit:
         raise InputError.one(file, f"column '{column}'", "no unit", f"a unit in brackets, e.g. '{column} [USD/MWh]'"
@@ -155,10 +189,7 @@ def _factor(file: str, column: str, unit: str | None, kind: str) -> float:
 def read_prices(path, *, tz: str | None = None) -> pd.DataFrame:
     """Read a price file (format in the module docs) into SI columns indexed by tz-aware time."""
     file, table = _read_table(path)
-    columns = {}
-    for column in table.columns:
-        name, unit = _header(file, column)
-        columns[name] = (column, unit)
+    columns = _columns(file, table)
     unknown = set(columns) - set(_PRICE_COLUMNS) - {"time", "on_peak"}
     if unknown:
         raise InputError.one(file, "header", f"unknown column(s) {sorted(unknown)}",
@@ -173,7 +204,9 @@ def read_prices(path, *, tz: str | None = None) -> pd.DataFrame:
     for name, (kind, si_name) in _PRICE_COLUMNS.items():
         if name in columns:
             column, unit = columns[name]
-            out[si_name] = _numbers(file, table, column, required=True) * _factor(file, column, unit, kind)
+            values = _numbers(file, table, column, required=True) * _factor(file, column, unit, kind)
+            _check_range(file, table, column, values, name)
+            out[si_name] = values
     if "on_peak" in columns:
         column = columns["on_peak"][0]
         text = table[column].str.strip().str.lower()
@@ -209,10 +242,7 @@ class Events:
 def read_events(path, *, tz: str | None = None) -> Events:
     """Read an event file (format in the module docs)."""
     file, table = _read_table(path)
-    columns = {}
-    for column in table.columns:
-        name, unit = _header(file, column)
-        columns[name] = (column, unit)
+    columns = _columns(file, table)
     for needed in ("kind", "start", "end"):
         if needed not in columns:
             raise InputError.one(file, "header", list(table.columns), f"a '{needed}' column")

@@ -96,6 +96,7 @@ from twin.optimize.inputs import (
     GridConnection,
     Tariff,
     TurbineType,
+    nanoseconds,
 )
 from twin.optimize.prices import (
     CENTRAL,
@@ -224,7 +225,8 @@ def _on_grid(prices: pd.DataFrame, time: pd.DatetimeIndex, step: float, file: st
         index = time.union(prices.index)
         out = numeric.reindex(index).ffill().reindex(time)
     else:
-        bins = np.floor((prices.index.asi8 - time[0].value) / (step * 1e9)).astype(np.int64)
+        # nanoseconds on both sides: a parsed index may carry microsecond resolution
+        bins = np.floor((nanoseconds(prices.index) - nanoseconds(time[:1])[0]) / (step * 1e9)).astype(np.int64)
         grouped = numeric.groupby(bins).mean()
         full = grouped.index >= 0
         out = grouped[full]
@@ -426,7 +428,7 @@ def _fractions(lo: float, hi: float) -> np.ndarray:
 
 def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, step: float = 3600.0, prices=None,
                          events=None, workload=None, flexible_share: float = 0.10, curtailment_max: float = 0.10,
-                         fuel_price: float = FUEL_PRICE_USD_PER_J, with_bess: bool = True,
+                         fuel_price: float | None = None, with_bess: bool = True,
                          with_flexibility: bool = True, cooling: bool = True) -> SiteDispatchInputs:
     """Dispatch inputs of ``site`` (a :class:`twin.site.Site` or a built-in name) over ``days`` from ``start``.
 
@@ -437,7 +439,8 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
     demand-response events); ``workload``: any profile with ``site_fraction``
     (default constant 80 % of IT peak); ``flexible_share``: share of IT energy
     movable within each day; ``curtailment_max``: most IT power below nominal in
-    any step; ``fuel_price`` USD/J (HHV); ``with_bess``, ``with_flexibility``,
+    any step; ``fuel_price`` USD/J (HHV; default the site's ``tariff.fuel_price``,
+    else 3.5 USD/MMBtu); ``with_bess``, ``with_flexibility``,
     ``cooling``: leave the battery, the flexible load, the cooling plant out.
     The mappings are in the module docstring.
     """
@@ -453,6 +456,8 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
     for name, value in (("flexible_share", flexible_share), ("curtailment_max", curtailment_max)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0.0 <= value <= 1.0:
             raise _bad(name, repr(value), "a fraction between 0 and 1")
+    if fuel_price is None:
+        fuel_price = site.tariff.fuel_price if site.tariff.fuel_price > 0 else FUEL_PRICE_USD_PER_J
     if isinstance(fuel_price, bool) or not isinstance(fuel_price, (int, float, np.number)) or not fuel_price >= 0:
         raise _bad("fuel_price", repr(fuel_price), "a price of zero or more in USD/J")
     step = float(step)
@@ -539,7 +544,12 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
     turbines = site_turbines(site, fuel_price=fuel_price, first_need_W=first_need)
     NOx_year = NOx_cap_per_year(site)
     horizon_s = T * step
-    emissions = Emissions(NOx_max_kg=NOx_year * horizon_s / YEAR if np.isfinite(NOx_year) else math.inf)
+    emissions = Emissions(CO2_price_USD_per_kg=site.tariff.emissions_price,
+                          NOx_max_kg=NOx_year * horizon_s / YEAR if np.isfinite(NOx_year) else math.inf)
+    if site.tariff.emissions_price > 0:
+        notes.append(f"CO2 price: {site.tariff.emissions_price * 1e3:g} USD/t on turbine fuel"
+                     + (" and grid import" if np.any(np.asarray(grid.CO2_kg_per_J) > 0) else
+                        " (grid energy carries no CO2 intensity here)"))
     if np.isfinite(NOx_year):
         uncapped = [f.model for f in el.turbines if f.NOx_cap <= 0]
         also = f", applied to all turbines incl. {', '.join(uncapped)} (no cap of their own)" if uncapped else ""
