@@ -10,7 +10,7 @@ and price data come from :mod:`twin.optimize.tariffs` and
 """
 
 from twin.optimize.diagnose import InfeasiblePlan
-from twin.optimize.dispatch import baseline_inputs, dispatch, savings_table
+from twin.optimize.dispatch import baseline_inputs, dispatch, pyomo_model, savings_table
 from twin.optimize.inputs import (
     Battery,
     CoincidentPeak,
@@ -51,6 +51,7 @@ __all__ = [
     "dispatch",
     "plan_site",
     "plot_plan",
+    "pyomo_model",
     "rolling_horizon",
     "savings_table",
     "site_dispatch_inputs",

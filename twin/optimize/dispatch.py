@@ -83,6 +83,7 @@ class _Data:
     load: np.ndarray
     price: np.ndarray
     export_price: np.ndarray
+    labels: list
 
 
 def _data(inputs: DispatchInputs, window: WindowState | None) -> _Data:
@@ -91,7 +92,8 @@ def _data(inputs: DispatchInputs, window: WindowState | None) -> _Data:
     export = price if tariff.export_price_USD_per_J is None else (
         np.broadcast_to(np.asarray(tariff.export_price_USD_per_J, float), price.shape) * MWH)
     return _Data(inputs, window, len(inputs.time), inputs.step_s / 3600.0,
-                 np.asarray(inputs.load_W, float) / MW, price, export)
+                 np.asarray(inputs.load_W, float) / MW, price, export,
+                 list(pd.DatetimeIndex(inputs.time).tz_convert("UTC")))
 
 
 # -- the formulation ------------------------------------------------------------------
@@ -99,19 +101,28 @@ def _data(inputs: DispatchInputs, window: WindowState | None) -> _Data:
 
 def define_power_balance(lp: LinearProgram, d: _Data) -> np.ndarray:
     """Rows ``power_balance[time]``: supply minus flexible demand equals the inflexible load."""
-    return lp.add_constraints("power_balance", ("time",), d.T, d.load, d.load)
+    load = lp.add_param("P_load", ("time",), d.load, "MW", "inflexible site load (IT, facility, frozen chain losses)")
+    return lp.add_constraints("power_balance", ("time",), d.T, load, load, doc=(
+        "grid_import - grid_export + sum(turbine_power) + battery_discharge - battery_charge - flexible_power "
+        "- cooling_power == P_load  [MW]; its dual is the marginal price of energy (USD/MWh times the step in h)"))
 
 
 def define_grid(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndarray:
     """Grid import (and export, when allowed) priced at the tariff's energy prices."""
     grid = d.x.grid
-    imp = lp.add_variables("grid_import", ("time",), d.T, 0.0, grid.P_import_max_W / MW)
+    P_max = lp.add_param("P_import_max", (), grid.P_import_max_W / MW, "MW", "grid import limit")
+    price = lp.add_param("energy_price", ("time",), d.price, "USD/MWh", "price of imported energy")
+    imp = lp.add_variables("grid_import", ("time",), d.T, 0.0, P_max,
+                           doc="grid import [MW]; 0 <= grid_import <= P_import_max")
     lp.add_terms(balance, imp, 1.0)
-    lp.add_cost("energy", imp, d.price * d.dt)
+    lp.add_cost("energy", imp, price * d.dt)
     if grid.P_export_max_W > 0:
-        exp = lp.add_variables("grid_export", ("time",), d.T, 0.0, grid.P_export_max_W / MW)
+        P_out = lp.add_param("P_export_max", (), grid.P_export_max_W / MW, "MW", "grid export limit")
+        export = lp.add_param("export_price", ("time",), d.export_price, "USD/MWh", "price paid for exported energy")
+        exp = lp.add_variables("grid_export", ("time",), d.T, 0.0, P_out,
+                               doc="grid export [MW]; 0 <= grid_export <= P_export_max")
         lp.add_terms(balance, exp, -1.0)
-        lp.add_cost("energy", exp, -d.export_price * d.dt)
+        lp.add_cost("energy", exp, -export * d.dt)
     return imp
 
 
@@ -120,7 +131,9 @@ def define_coincident_peak(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None
     cp = d.x.tariff.coincident_peak
     weights = coincident_peak_weights(cp, d.x.time, d.x.step_s)
     hit = weights > 0
-    lp.add_cost("coincident_peak", imp[hit], cp.rate_USD_per_W_year * MW * weights[hit])
+    rate = lp.add_param("coincident_peak_rate", (), cp.rate_USD_per_W_year * MW, "USD/MW-year",
+                        "transmission charge per MW of mean import in the 4CP intervals")
+    lp.add_cost("coincident_peak", imp[hit], rate * weights[hit])
 
 
 def define_demand_charge(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
@@ -137,21 +150,30 @@ def define_demand_charge(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
     M = len(periods)
     floors = np.array([d.window.demand_floor_W.get(p, (0.0, 0.0)) if d.window is not None else (0.0, 0.0)
                        for p in periods]).reshape(M, 2) / MW
-    on = lp.add_variables("demand_on_peak", ("month",), M, floors[:, 0])
-    highest = lp.add_variables("demand_max", ("month",), M, floors[:, 1])
-    excess = lp.add_variables("demand_off_peak_excess", ("month",), M)
+    lp.coords["month"] = [str(p) for p in periods]
+    on = lp.add_variables("demand_on_peak", ("month",), M, floors[:, 0], doc="on-peak billing demand [MW]")
+    highest = lp.add_variables("demand_max", ("month",), M, floors[:, 1], doc="highest import of the month [MW]")
+    excess = lp.add_variables("demand_off_peak_excess", ("month",), M,
+                              doc="billing demand above the on-peak demand [MW]")
     peak = np.asarray(dc.on_peak, bool)
-    for name, upper, billed in (("demand_on_peak_limit", np.where(peak, 0.0, INF), on),
-                                ("demand_max_limit", 0.0, highest)):
-        rows = lp.add_constraints(name, ("time",), d.T, upper=upper)
+    for name, upper, billed, doc in (
+            ("demand_on_peak_limit", np.where(peak, 0.0, INF), on,
+             "grid_import[t] - demand_on_peak[month(t)] <= 0 in on-peak steps (open otherwise)  [MW]"),
+            ("demand_max_limit", 0.0, highest, "grid_import[t] - demand_max[month(t)] <= 0  [MW]")):
+        rows = lp.add_constraints(name, ("time",), d.T, upper=upper, doc=doc)
         lp.add_terms(rows, imp, 1.0)
         lp.add_terms(rows, billed[codes], -1.0)
-    rows = lp.add_constraints("demand_excess_limit", ("month",), M, lower=0.0)
+    rows = lp.add_constraints("demand_excess_limit", ("month",), M, lower=0.0,
+                              doc="demand_off_peak_excess - demand_max + demand_on_peak >= 0  [MW]")
     lp.add_terms(rows, excess, 1.0)
     lp.add_terms(rows, highest, -1.0)
     lp.add_terms(rows, on, 1.0)
-    lp.add_cost("demand", on, dc.on_peak_rate_USD_per_W_month * MW * shares)
-    lp.add_cost("demand", excess, dc.off_peak_excess_rate_USD_per_W_month * MW * shares)
+    on_rate = lp.add_param("demand_rate_on_peak", (), dc.on_peak_rate_USD_per_W_month * MW, "USD/MW-month",
+                           "on-peak demand charge")
+    off_rate = lp.add_param("demand_rate_off_peak_excess", (), dc.off_peak_excess_rate_USD_per_W_month * MW,
+                            "USD/MW-month", "off-peak excess demand charge")
+    lp.add_cost("demand", on, on_rate * shares)
+    lp.add_cost("demand", excess, off_rate * shares)
 
 
 def define_demand_response(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
@@ -163,10 +185,14 @@ def define_demand_response(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None
                         ("demand_response_limit", np.flatnonzero(np.isfinite(limit) & ~np.isnan(penalty)))):
         if steps.size == 0:
             continue
-        rows = lp.add_constraints(name, ("time",), steps.size, upper=limit[steps] / MW)
+        when = [d.labels[i] for i in steps]
+        rows = lp.add_constraints(name, ("time",), steps.size, upper=limit[steps] / MW, labels=(when,), doc=(
+            "grid_import[t] <= baseline - reduction in event steps  [MW]" if name == "demand_response_firm" else
+            "grid_import[t] - demand_response_excess[t] <= baseline - reduction in event steps  [MW]"))
         lp.add_terms(rows, imp[steps], 1.0)
         if name == "demand_response_limit":
-            above = lp.add_variables("demand_response_excess", ("time",), steps.size)
+            above = lp.add_variables("demand_response_excess", ("time",), steps.size, labels=(when,),
+                                     doc="import above the event limit, paid at the penalty [MW]")
             lp.add_terms(rows, above, -1.0)
             lp.add_cost("demand_response", above, penalty[steps] * MWH * d.dt)
 
@@ -186,24 +212,32 @@ def define_contracts(lp: LinearProgram, d: _Data) -> None:
 def define_battery(lp: LinearProgram, d: _Data, balance: np.ndarray) -> None:
     """Charge, discharge and stored energy (end of step) with efficiencies and a terminal target."""
     b = d.x.bess
-    E_max = b.E_max_J / MWH
-    charge = lp.add_variables("battery_charge", ("time",), d.T, 0.0, b.P_max_W / MW)
-    discharge = lp.add_variables("battery_discharge", ("time",), d.T, 0.0, b.P_max_W / MW)
-    energy = lp.add_variables("battery_energy", ("time",), d.T, b.soc_min * E_max, b.soc_max * E_max)
+    E_max = lp.add_param("E_battery_max", (), b.E_max_J / MWH, "MWh", "battery energy capacity")
+    P_max = lp.add_param("P_battery_max", (), b.P_max_W / MW, "MW", "battery power rating")
+    charge = lp.add_variables("battery_charge", ("time",), d.T, 0.0, P_max, doc="battery charging power [MW]")
+    discharge = lp.add_variables("battery_discharge", ("time",), d.T, 0.0, P_max, doc="battery discharging power [MW]")
+    energy = lp.add_variables("battery_energy", ("time",), d.T, E_max * b.soc_min, E_max * b.soc_max,
+                              doc="stored energy at the end of the step [MWh]; soc_min E_battery_max <= . <= "
+                                  "soc_max E_battery_max")
     rhs = np.zeros(d.T)
-    rhs[0] = b.soc_initial * E_max
-    rows = lp.add_constraints("battery_storage", ("time",), d.T, rhs, rhs)
+    rhs[0] = b.soc_initial * E_max.values
+    rows = lp.add_constraints("battery_storage", ("time",), d.T, rhs, rhs, doc=(
+        "battery_energy[t] - battery_energy[t-1] - eta_charge dt battery_charge[t] + dt/eta_discharge "
+        "battery_discharge[t] == 0 (battery_energy[-1] = soc_initial E_battery_max)  [MWh]"))
     lp.add_terms(rows, energy, 1.0)
     lp.add_terms(rows[1:], energy[:-1], -1.0)
     lp.add_terms(rows, charge, -b.eta_charge * d.dt)
     lp.add_terms(rows, discharge, d.dt / b.eta_discharge)
     terminal = b.soc_initial if b.soc_terminal is None else b.soc_terminal
-    row = lp.add_constraints("battery_terminal", ("end",), 1, lower=terminal * E_max)
+    row = lp.add_constraints("battery_terminal", ("end",), 1, lower=E_max * terminal,
+                             doc="battery_energy[last] >= soc_terminal E_battery_max  [MWh]")
     lp.add_terms(row, energy[-1:], 1.0)
     lp.add_terms(balance, discharge, 1.0)
     lp.add_terms(balance, charge, -1.0)
-    lp.add_cost("battery_degradation", charge, b.degradation_cost_USD_per_J * MWH * d.dt)
-    lp.add_cost("battery_degradation", discharge, b.degradation_cost_USD_per_J * MWH * d.dt)
+    wear = lp.add_param("battery_degradation_cost", (), b.degradation_cost_USD_per_J * MWH, "USD/MWh",
+                        "wear cost per MWh charged or discharged")
+    lp.add_cost("battery_degradation", charge, wear * d.dt)
+    lp.add_cost("battery_degradation", discharge, wear * d.dt)
 
 
 def define_flexible_load(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndarray:
@@ -216,16 +250,21 @@ def define_flexible_load(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np
     """
     f = d.x.flexible
     rate = f.energy_J / PERIOD_S[f.period] / MW  # uniform pace, MW
-    power = lp.add_variables("flexible_power", ("time",), d.T, (1 - f.curtailment_max) * f.P_max_W / MW, f.P_max_W / MW)
+    P_max = lp.add_param("P_flexible_max", (), f.P_max_W / MW, "MW", "most flexible training power")
+    power = lp.add_variables("flexible_power", ("time",), d.T, P_max * (1 - f.curtailment_max), P_max,
+                             doc="flexible training load [MW]; (1 - curtailment_max) P_flexible_max <= . <= "
+                                 "P_flexible_max")
     ends = period_ends(d.x)
     lower = np.where(ends, 0.0, -INF)
     upper = np.where(ends, 0.0, INF)
     if d.window is not None and not _ends_period(d.x):
         lower[-1] = -INF
-    backlog = lp.add_variables("flexible_backlog", ("time",), d.T, lower, upper)
+    backlog = lp.add_variables("flexible_backlog", ("time",), d.T, lower, upper,
+                               doc="flexible energy behind a uniform pace [MWh]; 0 at every period end")
     rhs = np.full(d.T, rate * d.dt)
     rhs[0] += (d.window.flexible_backlog_J / MWH) if d.window is not None else 0.0
-    rows = lp.add_constraints("flexible_energy", ("time",), d.T, rhs, rhs)
+    rows = lp.add_constraints("flexible_energy", ("time",), d.T, rhs, rhs, doc=(
+        "flexible_backlog[t] - flexible_backlog[t-1] + dt flexible_power[t] == dt energy/period  [MWh]"))
     lp.add_terms(rows, backlog, 1.0)
     lp.add_terms(rows[1:], backlog[:-1], -1.0)
     lp.add_terms(rows, power, d.dt)
@@ -248,9 +287,11 @@ def define_cooling(lp: LinearProgram, d: _Data, balance: np.ndarray, flexible: n
     slope = np.diff(P, axis=1) / np.diff(IT)                      # (T, K-1)
     intercept = P[:, :-1] - slope * IT[:-1]
     IT_fixed = np.asarray(c.IT_inflexible_W, float) / MW
-    cooling = lp.add_variables("cooling_power", ("time",), d.T, 0.0, P.max(axis=1))
-    rows = lp.add_constraints("cooling_curve", ("segment", "time"), slope.T.shape,
-                              lower=(intercept + slope * IT_fixed[:, None]).T)
+    cooling = lp.add_variables("cooling_power", ("time",), d.T, 0.0, P.max(axis=1), doc="cooling plant power [MW]")
+    rows = lp.add_constraints("cooling_curve", ("cooling_segment", "time"), slope.T.shape,
+                              lower=(intercept + slope * IT_fixed[:, None]).T, doc=(
+                                  "cooling_power[t] - slope[k,t] flexible_power[t] >= intercept[k,t] + slope[k,t] "
+                                  "IT_inflexible[t] for every segment k of the convex curve  [MW]"))
     lp.add_terms(rows, cooling[None, :], 1.0)
     if flexible is not None:
         lp.add_terms(rows, flexible[None, :], -slope.T)
@@ -301,33 +342,40 @@ def define_turbines(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndar
     G, T, K = len(types), d.T, fl.width.shape[1]
     n = fl.count[:, None]
     dims = ("turbine_type", "time")
-    on = lp.add_variables("turbine_on", dims, (G, T), 0.0, n, integer=True)
-    start = lp.add_variables("turbine_start", dims, (G, T), 0.0, n)
-    stop = lp.add_variables("turbine_stop", dims, (G, T), 0.0, n)
-    power = lp.add_variables("turbine_power", dims, (G, T), 0.0, n * fl.P_max[:, None])
+    lp.coords["segment"] = list(range(K))
+    on = lp.add_variables("turbine_on", dims, (G, T), 0.0, n, integer=True,
+                          doc="units committed per fleet, 0..count (integer)")
+    start = lp.add_variables("turbine_start", dims, (G, T), 0.0, n, doc="units started in the step")
+    stop = lp.add_variables("turbine_stop", dims, (G, T), 0.0, n, doc="units stopped in the step")
+    power = lp.add_variables("turbine_power", dims, (G, T), 0.0, n * fl.P_max[:, None], doc="fleet output [MW]")
     segment = lp.add_variables("turbine_segment", ("turbine_type", "segment", "time"), (G, K, T), 0.0,
-                               (n * fl.width)[:, :, None])
-    fuel = lp.add_variables("turbine_fuel", dims, (G, T), 0.0)
+                               (n * fl.width)[:, :, None], doc="fleet output on each fuel-curve segment above P_min [MW]")
+    fuel = lp.add_variables("turbine_fuel", dims, (G, T), 0.0, doc="fleet fuel heat input [MW]")
 
     initial = np.array([t.units_on_initial for t in types], float)
     rhs = np.zeros((G, T))
     rhs[:, 0] = initial
-    rows = lp.add_constraints("turbine_commitment", dims, (G, T), rhs, rhs)
+    rows = lp.add_constraints("turbine_commitment", dims, (G, T), rhs, rhs, doc=(
+        "turbine_on[g,t] - turbine_on[g,t-1] - turbine_start[g,t] + turbine_stop[g,t] == 0 "
+        "(turbine_on[g,-1] = units_on_initial)"))
     lp.add_terms(rows, on, 1.0)
     lp.add_terms(rows[:, 1:], on[:, :-1], -1.0)
     lp.add_terms(rows, start, -1.0)
     lp.add_terms(rows, stop, 1.0)
 
-    rows = lp.add_constraints("turbine_output", dims, (G, T), 0.0, 0.0)
+    rows = lp.add_constraints("turbine_output", dims, (G, T), 0.0, 0.0, doc=(
+        "turbine_power[g,t] - P_min[g] turbine_on[g,t] - sum_k turbine_segment[g,k,t] == 0  [MW]"))
     lp.add_terms(rows, power, 1.0)
     lp.add_terms(rows, on, -fl.P_min[:, None])
     lp.add_terms(rows[:, None, :], segment, -1.0)
 
-    rows = lp.add_constraints("turbine_segment_limit", ("turbine_type", "segment", "time"), (G, K, T), upper=0.0)
+    rows = lp.add_constraints("turbine_segment_limit", ("turbine_type", "segment", "time"), (G, K, T), upper=0.0,
+                              doc="turbine_segment[g,k,t] - width[g,k] turbine_on[g,t] <= 0  [MW]")
     lp.add_terms(rows, segment, 1.0)
     lp.add_terms(rows, on[:, None, :], -fl.width[:, :, None])
 
-    rows = lp.add_constraints("turbine_fuel_curve", dims, (G, T), 0.0, 0.0)
+    rows = lp.add_constraints("turbine_fuel_curve", dims, (G, T), 0.0, 0.0, doc=(
+        "turbine_fuel[g,t] - fuel_min[g] turbine_on[g,t] - sum_k heat_rate[g,k] turbine_segment[g,k,t] == 0  [MW]"))
     lp.add_terms(rows, fuel, 1.0)
     lp.add_terms(rows, on, -fl.fuel_min[:, None])
     lp.add_terms(rows[:, None, :], segment, -fl.heat_rate[:, :, None])
@@ -342,13 +390,18 @@ def define_turbines(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndar
     cap = np.floor(np.array([t.starts_per_year_max for t in types]) * fl.count * T * d.x.step_s / YEAR_S + 1e-9)
     capped = np.flatnonzero(np.isfinite(cap))
     if capped.size:
-        rows = lp.add_constraints("turbine_starts_cap", ("turbine_type",), capped.size, upper=cap[capped])
+        rows = lp.add_constraints("turbine_starts_cap", ("turbine_type",), capped.size, upper=cap[capped],
+                                  labels=([types[g].name for g in capped],),
+                                  doc="sum_t turbine_start[g,t] <= starts_per_year_max count horizon/year (rounded down)")
         lp.add_terms(rows[:, None], start[capped], 1.0)
 
     lp.add_terms(balance[None, :], power, 1.0)
-    price = np.array([t.fuel_price_USD_per_J for t in types]) * MWH
+    price = lp.add_param("fuel_price", ("turbine_type",), np.array([t.fuel_price_USD_per_J for t in types]) * MWH,
+                         "USD/MWh", "fuel price per MWh of heat input")
+    start_cost = lp.add_param("start_cost", ("turbine_type",), np.array([t.start_cost_USD for t in types]), "USD",
+                              "cost of one start")
     lp.add_cost("fuel", fuel, price[:, None] * d.dt)
-    lp.add_cost("starts", start, np.array([t.start_cost_USD for t in types])[:, None])
+    lp.add_cost("starts", start, start_cost[:, None])
     return fuel
 
 
@@ -367,7 +420,10 @@ def _define_min_time(lp, name, events, on, steps, sign, rhs0, history) -> None:
             ok = back >= 0
             active = (lag < steps[used])[:, None] & ok[None, :]
             rhs[:, t[ok]] -= np.where(active[:, ok], history[used][:, back[ok]], 0.0)
-    rows = lp.add_constraints(name, ("turbine_type", "time"), (used.size, T), upper=rhs)
+    names = [lp.coords["turbine_type"][g] for g in used]
+    rows = lp.add_constraints(name, ("turbine_type", "time"), (used.size, T), upper=rhs, labels=(names, None), doc=(
+        "sum of turbine_start over the last min_up steps - turbine_on <= 0" if sign < 0 else
+        "sum of turbine_stop over the last min_down steps + turbine_on <= count"))
     lp.add_terms(rows, on[used], sign)
     for lag in range(int(steps.max())):
         active = np.flatnonzero(lag < steps[used])
@@ -397,7 +453,9 @@ def _define_ramps(lp, d, fl: _Fleet, on, start, stop, power) -> None:
         upper = np.zeros((used.size, T - first))
         if previous is not None:
             upper[:, 0] = sign * np.asarray(previous, float)[used] / MW
-        rows = lp.add_constraints(name, ("turbine_type", "time"), upper.shape, upper=upper)
+        rows = lp.add_constraints(name, ("turbine_type", "time"), upper.shape, upper=upper,
+                                  labels=([lp.coords["turbine_type"][g] for g in used], lp.coords["time"][first:]),
+                                  doc=_define_ramps.__doc__.split("\n\n")[1].strip())
         lp.add_terms(rows, power[used, first:], sign)
         lp.add_terms(rows if first == 1 else rows[:, 1:], power[used, :T - 1], -sign)
         lp.add_terms(rows, on[used, first:], -R)
@@ -411,24 +469,31 @@ def define_emissions(lp: LinearProgram, d: _Data, imp: np.ndarray, fuel: np.ndar
     grid_CO2 = np.broadcast_to(np.asarray(d.x.grid.CO2_kg_per_J, float) * MWH * d.dt, (d.T,))
     fuel_CO2 = np.array([t.CO2_kg_per_J for t in d.x.turbines]) * MWH * d.dt
     if em.CO2_price_USD_per_kg > 0:
-        lp.add_cost("emissions", imp, em.CO2_price_USD_per_kg * grid_CO2)
+        price = lp.add_param("CO2_price", (), em.CO2_price_USD_per_kg, "USD/kg", "price of emitted CO2")
+        lp.add_cost("emissions", imp, price * grid_CO2)
         if fuel is not None:
-            lp.add_cost("emissions", fuel, em.CO2_price_USD_per_kg * fuel_CO2[:, None])
+            lp.add_cost("emissions", fuel, price * np.broadcast_to(fuel_CO2[:, None], fuel.shape))
     if np.isfinite(em.CO2_max_kg):
-        row = lp.add_constraints("CO2_cap", ("horizon",), 1, upper=em.CO2_max_kg)
+        cap = lp.add_param("CO2_max", (), em.CO2_max_kg, "kg", "CO2 cap over the horizon")
+        row = lp.add_constraints("CO2_cap", ("horizon",), 1, upper=cap,
+                                 doc="sum_t CO2 of grid import and turbine fuel <= CO2_max  [kg]")
         lp.add_terms(row, imp, grid_CO2)
         if fuel is not None:
             lp.add_terms(row, fuel, np.broadcast_to(fuel_CO2[:, None], fuel.shape))
     if np.isfinite(em.NOx_max_kg) and fuel is not None:
         NOx = np.array([t.NOx_kg_per_J for t in d.x.turbines]) * MWH * d.dt
-        row = lp.add_constraints("NOx_cap", ("horizon",), 1, upper=em.NOx_max_kg)
+        cap = lp.add_param("NOx_max", (), em.NOx_max_kg, "kg", "NOx cap over the horizon")
+        row = lp.add_constraints("NOx_cap", ("horizon",), 1, upper=cap,
+                                 doc="sum_g,t NOx_rate[g] dt turbine_fuel[g,t] <= NOx_max  [kg]")
         lp.add_terms(row, fuel, np.broadcast_to(NOx[:, None], fuel.shape))
 
 
 def build(inputs: DispatchInputs, window: WindowState | None = None) -> LinearProgram:
     """The dispatch problem of ``inputs`` as a :class:`LinearProgram` (inputs assumed checked)."""
-    lp = LinearProgram()
     d = _data(inputs, window)
+    lp = LinearProgram(coords={"time": d.labels})
+    if inputs.turbines:
+        lp.coords["turbine_type"] = [t.name for t in inputs.turbines]
     balance = define_power_balance(lp, d)
     imp = define_grid(lp, d, balance)
     if inputs.tariff.coincident_peak is not None:
@@ -451,14 +516,34 @@ def build(inputs: DispatchInputs, window: WindowState | None = None) -> LinearPr
 # -- solving and the plan --------------------------------------------------------------
 
 
+def pyomo_model(inputs: DispatchInputs):
+    """The readable Pyomo model of the dispatch of ``inputs`` (see :meth:`LinearProgram.to_pyomo`).
+
+    Sets ``time`` (UTC step starts), ``turbine_type``, ``month`` ...; one
+    ``Var``/``Constraint`` per block with its equation in its doc; mutable
+    ``Param`` components for loads, prices and limits; ``cost[category]``.
+    The model's ``_lp`` is the matrix form of the same problem (the fast path).
+    """
+    check_inputs(inputs)
+    lp = build(inputs)
+    model = lp.to_pyomo()
+    model._lp = lp
+    return model
+
+
 def dispatch(inputs: DispatchInputs, *, mip_gap: float = 1e-3, time_limit: float | None = None,
-             interface: str = "highspy") -> xr.Dataset:
+             interface: str = "highspy", extend=None, solver: str = "highs") -> xr.Dataset:
     """Cheapest schedule of grid, turbines, battery, flexible load and cooling over ``inputs.time``.
 
-    ``interface`` is ``"highspy"`` (the sparse matrix passed straight to HiGHS)
-    or ``"pyomo"`` (the same problem as a Pyomo model, solved through Pyomo's
-    HiGHS interface).  ``mip_gap`` is the relative optimality gap at which a
-    unit-commitment MILP stops; ``time_limit`` (s) bounds HiGHS's time.
+    ``interface`` is ``"highspy"`` (the fast path: the sparse matrix passed
+    straight to HiGHS) or ``"pyomo"`` (the same problem as the readable Pyomo
+    model of :func:`pyomo_model`, solved through Pyomo).  ``extend`` is a
+    callable that receives the Pyomo model before the solve and may add
+    variables, constraints or objective terms (it forces the Pyomo path);
+    ``solver`` names any solver Pyomo can drive (``"highs"`` by default; any
+    other forces the Pyomo path).  ``attrs["path"]`` says which path ran.
+    ``mip_gap`` is the relative optimality gap at which a unit-commitment MILP
+    stops; ``time_limit`` (s) bounds the solver's time.
 
     Returns the plan: decisions over ``time`` (SI units), costs by
     ``category`` (USD), the objective, HiGHS's status and timings (attrs
@@ -472,24 +557,39 @@ def dispatch(inputs: DispatchInputs, *, mip_gap: float = 1e-3, time_limit: float
     check_inputs(inputs)
     if interface not in ("highspy", "pyomo"):
         raise InputError.one("dispatch", "interface", repr(interface), "'highspy' or 'pyomo'")
+    if extend is not None and not callable(extend):
+        raise InputError.one("dispatch", "extend", type(extend).__name__, "a function taking the Pyomo model")
+    check_solver(solver)
+    if extend is not None or solver != "highs":
+        interface = "pyomo"
     check_feasibility(inputs)
     lp = build(inputs)
+    model = None
     if interface == "highspy":
         build_time = _time.perf_counter() - t0
         solution, _ = solve_highs(lp, mip_gap=mip_gap, time_limit=time_limit)
     else:
         model = lp.to_pyomo()
+        model._lp = lp
+        if extend is not None:
+            extend(model)
         build_time = _time.perf_counter() - t0
-        solution = solve_pyomo(model, lp, mip_gap=mip_gap, time_limit=time_limit)
+        solution = solve_pyomo(model, lp, mip_gap=mip_gap, time_limit=time_limit, solver=solver)
     if solution.x is None:
+        if solution.infeasible and extend is not None:
+            raise InputError.one(_name(extend), "extend", "constraints with no feasible plan",
+                                 "constraints the site can meet (the plan without them is feasible)")
         if solution.infeasible:
             raise explain_infeasible(inputs, lp, time_limit=time_limit)
-        raise RuntimeError(f"HiGHS found no plan: {solution.status}")
+        raise RuntimeError(f"{solver} found no plan: {solution.status}")
     t1 = _time.perf_counter()
-    plan = plan_dataset(inputs, lp, solution)
+    plan = plan_dataset(inputs, lp, solution, model)
     t2 = _time.perf_counter()
     plan.attrs.update(
         interface=interface,
+        path=("fast: the matrix handed to HiGHS (highspy)" if interface == "highspy" else
+              f"Pyomo model solved with {solver}" + (f", extended by {_name(extend)}" if extend is not None else "")),
+        solver=solver,
         build_time_s=build_time,
         handover_time_s=solution.handover_time_s,
         solve_time_s=solution.solve_time_s,
@@ -557,11 +657,30 @@ def schedule(inputs: DispatchInputs, lp: LinearProgram, x: np.ndarray) -> dict[s
     return out
 
 
-def plan_dataset(inputs: DispatchInputs, lp: LinearProgram, solution: Solution) -> xr.Dataset:
-    """The plan Dataset of a solved program."""
+def check_solver(solver: str) -> None:
+    """Refuse a solver name Pyomo cannot drive here, in one line."""
+    from twin.optimize.formulation import solver_available
+
+    if not isinstance(solver, str) or not solver:
+        raise InputError.one("dispatch", "solver", repr(solver), "a solver name such as 'highs'")
+    if not solver_available(solver):
+        raise InputError.one("dispatch", "solver", f"'{solver}' (not installed or not found by Pyomo)",
+                             "'highs' or a solver Pyomo can run on this machine (e.g. cbc, glpk, gurobi)")
+
+
+def _name(function) -> str:
+    return getattr(function, "__qualname__", None) or getattr(function, "__name__", None) or repr(function)
+
+
+def plan_dataset(inputs: DispatchInputs, lp: LinearProgram, solution: Solution, model=None) -> xr.Dataset:
+    """The plan Dataset of a solved program (costs from the Pyomo model's ``cost`` Expressions when given)."""
     x = solution.x
     names, C, constants = lp.cost_by_category()
     costs = dict(zip(names, C @ x + constants))
+    if model is not None:
+        import pyomo.environ as pyo
+
+        costs = {name: float(pyo.value(model.cost[name])) for name in names}
     categories = [c for c in CATEGORIES if c in costs]
     extra: dict = {}
     coords: dict = {}
@@ -584,7 +703,6 @@ def plan_dataset(inputs: DispatchInputs, lp: LinearProgram, solution: Solution) 
     ds.attrs.update(
         title="power dispatch plan",
         tariff=inputs.tariff.name,
-        solver="HiGHS",
         solver_status=solution.status,
         problem="MILP" if lp.is_mip else "LP",
         mip_gap=solution.mip_gap,

@@ -614,8 +614,16 @@ class SitePlan:
     timings: dict = field(default_factory=dict)
 
 
-def plan_site(site, *, mip_gap: float = 1e-3, time_limit: float | None = 120.0, **kwargs) -> SitePlan:
+def plan_site(site, *, mip_gap: float = 1e-3, time_limit: float | None = 120.0, extend=None,
+              extend_baseline: bool = False, solver: str = "highs", **kwargs) -> SitePlan:
     """Plan ``site`` (:func:`site_dispatch_inputs` with ``kwargs``), solve its baseline, and compare.
+
+    ``extend(model)`` receives the plan's Pyomo model (:func:`~twin.optimize.dispatch.pyomo_model`)
+    before the solve, to add a contract clause in the names of the problem
+    (``model.turbine_fuel[fleet, t]``, ``model.time`` ...); it forces the Pyomo
+    path, and also shapes the baseline when ``extend_baseline``.  ``solver``:
+    any solver Pyomo can drive (HiGHS by default).  ``plan.attrs["path"]``
+    says which path ran.
 
     ``mip_gap`` and ``time_limit`` (s, per solve) go to :func:`~twin.optimize.dispatch`:
     a unit-commitment solve stopped by the limit keeps its best plan and
@@ -627,13 +635,17 @@ def plan_site(site, *, mip_gap: float = 1e-3, time_limit: float | None = 120.0, 
 
     t0 = _time.perf_counter()
     site = load_site(site) if isinstance(site, (str, Path)) else site
+    from twin.optimize.dispatch import check_solver
+
+    check_solver(solver)
     inputs = site_dispatch_inputs(site, **kwargs)
     t1 = _time.perf_counter()
-    plan = dispatch(inputs, mip_gap=mip_gap, time_limit=time_limit)
+    plan = dispatch(inputs, mip_gap=mip_gap, time_limit=time_limit, extend=extend, solver=solver)
     t2 = _time.perf_counter()
     base_inputs = baseline_inputs(inputs)
     try:
-        baseline = dispatch(base_inputs, mip_gap=mip_gap, time_limit=time_limit)
+        baseline = dispatch(base_inputs, mip_gap=mip_gap, time_limit=time_limit,
+                            extend=extend if extend_baseline else None, solver=solver)
     except InfeasiblePlan as error:
         raise InfeasiblePlan([f"baseline (no battery, flexible load at its pace): {m}" for m in error.messages]) \
             from None
