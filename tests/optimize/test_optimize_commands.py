@@ -73,3 +73,37 @@ def test_setpoints_prints_the_plan_and_its_savings():
     assert result.exit_code == 0, result.output
     assert "set-points by loop" in result.output and "savings" in result.output
     assert_bad_input(invoke("setpoints", "cortex", "--price", "50 kg"), "--price")
+
+
+CLAUSE = '''
+import pyomo.environ as pyo
+
+
+def must_run(model):
+    """Must-run clause: at least one unit of the first fleet on in every step."""
+    fleet = model.turbine_type.first()
+    model.must_run = pyo.Constraint(model.time, rule=lambda m, t: m.turbine_on[fleet, t] >= 1)
+'''
+
+
+def test_dispatch_extend_and_prices_from_the_command_line(tmp_path):
+    (tmp_path / "clauses.py").write_text(CLAUSE)
+    result = invoke("dispatch", "colossus1", "--days", 1, "--extend", f"{tmp_path / 'clauses.py'}:must_run",
+                    "--fuel-price", "4.2 USD/MMBtu", "--emissions-price", "50 USD/t")
+    assert result.exit_code == 0, result.output
+    assert "solved: Pyomo model solved with highs, extended by must_run" in result.output
+    assert "CO2 price: 50 USD/t" in result.output
+    plain = invoke("dispatch", "colossus1", "--days", 1)
+    assert "solved: fast: the matrix handed to HiGHS" in plain.output
+
+
+def test_dispatch_bad_extension_solver_and_prices(tmp_path):
+    (tmp_path / "clauses.py").write_text(CLAUSE)
+    assert_bad_input(invoke("dispatch", "cortex", "--extend", "clauses.py"), "--extend", "path.py:function")
+    assert_bad_input(invoke("dispatch", "cortex", "--extend", f"{tmp_path / 'nofile.py'}:f"), "--extend")
+    assert_bad_input(invoke("dispatch", "cortex", "--extend", f"{tmp_path / 'clauses.py'}:absent"), "absent",
+                     "no such function")
+    assert_bad_input(invoke("dispatch", "cortex", "--solver", "no_such_solver"), "--solver", "no_such_solver")
+    assert_bad_input(invoke("dispatch", "cortex", "--fuel-price", "4.2"), "--fuel-price")
+    assert_bad_input(invoke("dispatch", "cortex", "--fuel-price", "1e6 USD/MMBtu"), "--fuel-price")
+    assert_bad_input(invoke("dispatch", "cortex", "--emissions-price", "50 USD/MWh"), "--emissions-price")

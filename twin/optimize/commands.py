@@ -118,6 +118,50 @@ def times_rich_table(result) -> Table:
     return table
 
 
+def load_extension(spec: str):
+    """The function named by ``path.py:function`` (the ``--extend`` option), or a one-line InputError."""
+    import importlib.util
+
+    path, _, name = spec.rpartition(":")
+    if not path or not name.isidentifier():
+        raise InputError.one(COMMAND_LINE, "--extend", repr(spec), "path.py:function, e.g. clauses.py:take_or_pay")
+    if not Path(path).is_file():
+        raise InputError.one(COMMAND_LINE, "--extend", repr(path), "an existing Python file")
+    module_spec = importlib.util.spec_from_file_location(f"twin_extension_{Path(path).stem}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as error:
+        raise InputError.one(path, "", f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+                             "a Python file that imports cleanly") from None
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise InputError.one(path, name, "no such function", "a function taking the Pyomo model")
+    return function
+
+
+def _with_prices(site, fuel_price: str | None, emissions_price: str | None):
+    """The site with its tariff's fuel and CO2 prices replaced by the command line's (units required)."""
+    from dataclasses import replace
+
+    from twin.units import to_si
+
+    changes = {}
+    if fuel_price is not None:
+        value = to_si(fuel_price, "price_energy", file=COMMAND_LINE, field="--fuel-price")
+        if not 0.0 < value <= 100 / 1.055e9 or isinstance(fuel_price, (int, float)):
+            raise InputError.one(COMMAND_LINE, "--fuel-price", repr(fuel_price), "a gas price in 0-100 USD/MMBtu "
+                                 "with its unit, e.g. '4.2 USD/MMBtu'")
+        changes["fuel_price"] = value
+    if emissions_price is not None:
+        value = to_si(emissions_price, "price_mass", file=COMMAND_LINE, field="--emissions-price")
+        if not 0.0 <= value <= 10.0:
+            raise InputError.one(COMMAND_LINE, "--emissions-price", repr(emissions_price),
+                                 "a CO2 price in 0-10,000 USD/t with its unit, e.g. '50 USD/t'")
+        changes["emissions_price"] = value
+    return replace(site, tariff=replace(site.tariff, **changes)) if changes else site
+
+
 def dispatch_command(
     site: str = typer.Argument(..., help="built-in site name or site TOML path"),
     days: float = typer.Option(7.0, help="planning horizon (days)"),
@@ -132,6 +176,12 @@ def dispatch_command(
     mpc_window: Optional[str] = typer.Option(None, help="also re-plan on a rolling window, e.g. 48h (re-plans hourly)"),
     verify: bool = typer.Option(False, help="run the plan back through the co-simulation and compare"),
     time_limit: float = typer.Option(120.0, help="HiGHS time limit per solve (s)"),
+    extend: Optional[str] = typer.Option(None, help="path.py:function receiving the Pyomo model before the solve "
+                                                    "(adds a contract clause; runs the Pyomo path)"),
+    solver: str = typer.Option("highs", help="solver Pyomo drives (highs by default; others run the Pyomo path)"),
+    fuel_price: Optional[str] = typer.Option(None, help="gas price, e.g. '4.2 USD/MMBtu' (default: site tariff, "
+                                                        "else 3.5 USD/MMBtu)"),
+    emissions_price: Optional[str] = typer.Option(None, help="CO2 price, e.g. '50 USD/t' (default: site tariff)"),
 ) -> None:
     """Plan a site's power: grid, turbines, Megapacks, flexible training load; savings against a baseline."""
     from twin.optimize.site_inputs import plan_site, price_notice, write_plan
@@ -151,14 +201,25 @@ def dispatch_command(
     for path, option in ((out, "--out"), (plots, "--plots")):
         if path is not None and not Path(path).parent.is_dir():
             raise InputError.one(COMMAND_LINE, option, str(path), "a path in an existing folder")
+    extension = load_extension(extend) if extend is not None else None
+    from twin.optimize.dispatch import check_solver
+
+    try:
+        check_solver(solver)
+    except InputError:
+        raise InputError.one(COMMAND_LINE, "--solver", f"'{solver}' (not installed or not found by Pyomo)",
+                             "highs or a solver Pyomo can run here (cbc, glpk, gurobi ...)") from None
     loaded = load_site(site)
+    loaded = _with_prices(loaded, fuel_price, emissions_price)
     result = plan_site(loaded, start=start, days=days, step=step_s, prices=prices, events=events,
-                       workload=ConstantProfile(it_load), flexible_share=flexible_share, time_limit=time_limit)
+                       workload=ConstantProfile(it_load), flexible_share=flexible_share, time_limit=time_limit,
+                       extend=extension, solver=solver)
     x = result.inputs
     _print(f"{loaded.name}: {days:g} days from {x.time[0]:%Y-%m-%d %H:%M %Z} at {step_s / 60:g}-min steps "
            f"({len(x.time):,} steps), IT load {it_load:.0%} of {x.IT_peak_W / MW:,.1f} MW peak")
     _print(price_notice(x), style="bold yellow" if x.synthetic_prices else None)
     _print(f"tariff: {x.tariff.name}")
+    _print(f"solved: {result.plan.attrs['path']}")
     for note in x.notes:
         _print(f"  - {note}")
     console.print(savings_rich_table(result, f"{loaded.name}: cost by category, baseline (no battery, flexible "
