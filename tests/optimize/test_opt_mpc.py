@@ -85,3 +85,44 @@ def test_window_and_step_must_be_whole_steps():
         rolling_horizon(inputs, window_s=5400, step_s=3600)
     with pytest.raises(InputError, match="step_s: found 7200 s; expected at most window_s = 3600 s"):
         rolling_horizon(inputs, window_s=3600, step_s=7200)
+
+
+def test_seasonal_naive_forecast_reads_only_the_past():
+    from twin.optimize.mpc import seasonal_naive
+
+    price = np.arange(10.0)
+    # window 5..9 with a season of 2: step t is forecast from t - 2k < 5
+    np.testing.assert_array_equal(seasonal_naive(price, 5, 10, 2), [3, 4, 3, 4, 3])
+    np.testing.assert_array_equal(seasonal_naive(price, 0, 3, 2), [0, 0, 0])   # no history: the first price
+
+
+def test_forecast_driven_mpc_costs_more_than_perfect_foresight():
+    inputs = _inputs(days=4)
+    rng = np.random.default_rng(3)
+    # real prices move from day to day: the seasonal-naive forecast (yesterday's price) misses part of it
+    price = np.asarray(inputs.tariff.energy_price_USD_per_J) * (1 + 0.5 * rng.standard_normal(len(inputs.time)))
+    inputs = case(inputs.load_W / MW, price * MWH, bess=inputs.bess, flexible=inputs.flexible)
+    plan = dispatch(inputs)
+    seeing = rolling_horizon(inputs, window_s=24 * 3600, step_s=3600)
+    naive = rolling_horizon(inputs, window_s=24 * 3600, step_s=3600, forecast="seasonal_naive")
+    given = rolling_horizon(inputs, window_s=24 * 3600, step_s=3600,
+                            forecast=np.asarray(inputs.tariff.energy_price_USD_per_J))
+    assert naive.attrs["forecast"] == "seasonal naive (24 h season)"
+    value_of_perfect_information = float(naive["objective"]) - float(plan["objective"])
+    assert value_of_perfect_information > 1e-3 * float(plan["objective"])
+    assert float(naive["objective"]) > float(seeing["objective"])
+    # a forecast equal to the real prices is perfect foresight inside the window
+    assert float(given["objective"]) == pytest.approx(float(seeing["objective"]), rel=1e-9)
+    with pytest.raises(InputError, match="forecast"):
+        rolling_horizon(inputs, window_s=24 * 3600, step_s=3600, forecast="crystal_ball")
+
+
+def test_predicted_coincident_peaks_are_summer_weekday_afternoons():
+    from twin.optimize import CoincidentPeak
+    from twin.optimize.mpc import predicted_coincident_peaks
+
+    time = steps(24 * 14, start="2025-07-01")
+    cp = predicted_coincident_peaks(time, CoincidentPeak(pd.DatetimeIndex([]), 50e-3))
+    assert len(cp.intervals) == 10 and cp.intervals_per_year == 4 * 22
+    assert set(cp.intervals.hour) == {16} and set(cp.intervals.minute) == {30}
+    assert (cp.intervals.day_of_week < 5).all()

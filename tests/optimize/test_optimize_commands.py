@@ -107,3 +107,14 @@ def test_dispatch_bad_extension_solver_and_prices(tmp_path):
     assert_bad_input(invoke("dispatch", "cortex", "--fuel-price", "4.2"), "--fuel-price")
     assert_bad_input(invoke("dispatch", "cortex", "--fuel-price", "1e6 USD/MMBtu"), "--fuel-price")
     assert_bad_input(invoke("dispatch", "cortex", "--emissions-price", "50 USD/MWh"), "--emissions-price")
+
+
+def test_dispatch_rolling_horizon_with_a_forecast_reports_the_value_of_perfect_information():
+    result = invoke("dispatch", "cortex", "--days", 2, "--start", "2025-08-04 00:00", "--mpc-window", "24h",
+                    "--forecast", "seasonal_naive", "--cp-forecast", "predicted")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "value of perfect information" in x)
+    assert "seasonal naive (24 h season)" in line
+    assert int(line.rsplit(":", 1)[1].replace("USD", "").replace(",", "").strip()) > 0
+    assert_bad_input(invoke("dispatch", "cortex", "--days", 1, "--mpc-window", "24h", "--forecast", "tea_leaves"),
+                     "--forecast")

@@ -176,6 +176,9 @@ def dispatch_command(
     mpc_window: Optional[str] = typer.Option(None, help="also re-plan on a rolling window, e.g. 48h (re-plans hourly)"),
     verify: bool = typer.Option(False, help="run the plan back through the co-simulation and compare"),
     time_limit: float = typer.Option(120.0, help="HiGHS time limit per solve (s)"),
+    forecast: str = typer.Option("perfect", help="prices the rolling horizon sees: perfect, seasonal_naive, or a "
+                                                 "forecast price CSV"),
+    cp_forecast: str = typer.Option("known", help="4CP intervals the rolling horizon sees: known or predicted"),
     extend: Optional[str] = typer.Option(None, help="path.py:function receiving the Pyomo model before the solve "
                                                     "(adds a contract clause; runs the Pyomo path)"),
     solver: str = typer.Option("highs", help="solver Pyomo drives (highs by default; others run the Pyomo path)"),
@@ -233,7 +236,24 @@ def dispatch_command(
         replan = max(step_s, 3600.0) if abs(max(step_s, 3600.0) / step_s - round(max(step_s, 3600.0) / step_s)) < 1e-9 \
             else step_s
         replan = min(replan, window_s)
-        run = rolling_horizon(x, window_s=window_s, step_s=replan, time_limit=time_limit)
+        seen = None if forecast == "perfect" else forecast
+        if forecast not in ("perfect", "seasonal_naive"):
+            from twin.optimize.prices import CENTRAL, read_prices
+            from twin.optimize.site_inputs import _on_grid
+
+            if not Path(forecast).is_file():
+                raise InputError.one(COMMAND_LINE, "--forecast", repr(forecast),
+                                     "perfect, seasonal_naive or an existing forecast price CSV")
+            table = _on_grid(read_prices(forecast, tz=CENTRAL), x.time, step_s, forecast)
+            missing = x.time.difference(table.index)
+            if len(missing):
+                raise InputError.one(forecast, "time", f"no forecast for {len(missing)} steps, first {missing[0]}",
+                                     f"forecasts covering {x.time[0]} to {x.time[-1]}")
+            seen = table.loc[x.time, "energy_price_USD_per_J"].to_numpy(float)
+        if cp_forecast not in ("known", "predicted"):
+            raise InputError.one(COMMAND_LINE, "--cp-forecast", repr(cp_forecast), "known or predicted")
+        run = rolling_horizon(x, window_s=window_s, step_s=replan, time_limit=time_limit, forecast=seen,
+                              coincident_peak=cp_forecast)
         mpc_cost = float(run["objective"])
         perfect = float(result.plan["objective"])
         per = (run["build_time_s"] + run["handover_time_s"] + run["solve_time_s"]).to_numpy()
@@ -241,6 +261,8 @@ def dispatch_command(
                f"{per.size:,} re-solves, median {np.median(per) * 1e3:,.0f} ms; cost {_usd(mpc_cost)} USD against "
                f"{_usd(perfect)} USD with perfect foresight over the horizon ({(mpc_cost - perfect) / perfect:+.2%}); "
                f"savings against the baseline {_usd(float(result.baseline['objective']) - mpc_cost)} USD")
+        _print(f"rolling horizon saw: {run.attrs['forecast']}, 4CP intervals {cp_forecast}; value of perfect "
+               f"information (rolling-horizon cost minus the perfect-foresight plan): {_usd(mpc_cost - perfect)} USD")
     if verify:
         from twin.optimize.closed_loop import format_report, verify_plan
 

@@ -13,8 +13,22 @@ What carries from one window to the next: battery energy, flexible energy
 backlog, turbines on, recent starts and stops (minimum up/down times),
 turbine output (ramp limits), the month's highest on-peak and off-peak
 import (demand charges: only an increase costs more) and the CO2 and NOx
-used so far.  Windows see their inputs exactly (perfect foresight inside the
-window).  Caps over the horizon are shared out pro rata to time: a window
+used so far.
+
+What a window knows of prices (``forecast``): ``None`` sees them exactly
+(perfect foresight inside the window: the upper bound of what forecasting
+can give); ``"seasonal_naive"`` forecasts the price of step t as the price
+one ``season_s`` earlier (a day by default), stepping back whole seasons
+until the step is before the window, i.e. already seen (before a season of
+history exists: the last seen price, and at the very start the first
+step's price); an array of one forecast price per step (USD/J, e.g. a
+forecast file read with :func:`twin.optimize.prices.read_prices`) is used as
+given.  ``coincident_peak="predicted"`` replaces the known 4CP intervals by a
+prediction: every weekday of June-September at 16:30 local time is a
+candidate interval, each one of about 22 candidates in its month (the charge
+in expectation); the known intervals settle the bill.  The applied schedule
+is always settled at the real prices and intervals, so the gap to the
+perfect-foresight plan is the value of perfect information.  Caps over the horizon are shared out pro rata to time: a window
 may use the remaining allowance times its share of the remaining time;
 starts caps are per year, prorated to the window.  The battery must end
 each window at its end-of-horizon target, and the flexible load must keep
@@ -86,8 +100,34 @@ def window_inputs(x: DispatchInputs, a: int, b: int, *, E_battery_J: float | Non
     )
 
 
+#: Candidate 4CP intervals per summer month in the prediction (weekdays of a month).
+CANDIDATES_PER_MONTH = 22
+
+
+def seasonal_naive(price: np.ndarray, a: int, b: int, season: int) -> np.ndarray:
+    """Forecast of ``price[a:b]`` made before step ``a``: the price whole seasons (steps) earlier."""
+    t = np.arange(a, b)
+    k = (t - a) // season + 1                       # seasons back to reach a step before a
+    back = t - k * season
+    seen = price[a - 1] if a > 0 else price[0]
+    return np.where(back >= 0, price[np.maximum(back, 0)], seen)
+
+
+def predicted_coincident_peaks(time: pd.DatetimeIndex, cp):
+    """Candidate 4CP intervals: weekdays of June-September at 16:30 local time, each 1 in 22 likely."""
+    from twin.optimize.inputs import CoincidentPeak
+
+    local = local_time(time)
+    days = pd.DatetimeIndex(pd.unique(local.normalize()))
+    days = days[days.month.isin([6, 7, 8, 9]) & (days.day_of_week < 5)]
+    intervals = days + pd.Timedelta(hours=16, minutes=30)
+    return CoincidentPeak(pd.DatetimeIndex(intervals), cp.rate_USD_per_W_year, 900.0,
+                          cp.intervals_per_year * CANDIDATES_PER_MONTH)
+
+
 def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, mip_gap: float = 1e-3,
-                    time_limit: float | None = None) -> xr.Dataset:
+                    time_limit: float | None = None, forecast=None, season_s: float = 86400.0,
+                    coincident_peak: str = "known") -> xr.Dataset:
     """Re-plan every ``step_s`` over the next ``window_s``, applying each plan's first ``step_s``.
 
     Both are whole multiples of ``inputs.step_s`` with ``step_s <= window_s``.
@@ -105,8 +145,23 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
     if K > W:
         raise InputError.one("rolling_horizon", "step_s", f"{step_s:g} s", f"at most window_s = {window_s:g} s")
     check_feasibility(inputs)
-
     T, G = len(inputs.time), len(inputs.turbines)
+    actual = np.broadcast_to(np.asarray(inputs.tariff.energy_price_USD_per_J, float), (T,))
+    season = max(1, round(season_s / inputs.step_s))
+    if isinstance(forecast, str) and forecast not in ("seasonal_naive", "perfect"):
+        raise InputError.one("rolling_horizon", "forecast", repr(forecast),
+                             "None, 'perfect', 'seasonal_naive' or one forecast price per step")
+    if forecast is not None and not isinstance(forecast, str):
+        forecast = np.asarray(forecast, float)
+        if forecast.shape != (T,) or not np.all(np.isfinite(forecast)):
+            raise InputError.one("rolling_horizon", "forecast", f"shape {forecast.shape}",
+                                 f"{T} finite prices (USD/J), one per step")
+    if coincident_peak not in ("known", "predicted"):
+        raise InputError.one("rolling_horizon", "coincident_peak", repr(coincident_peak), "'known' or 'predicted'")
+    cp_predicted = None
+    if coincident_peak == "predicted" and inputs.tariff.coincident_peak is not None:
+        cp_predicted = predicted_coincident_peaks(inputs.time, inputs.tariff.coincident_peak)
+
     history = max([int(np.ceil(max(t.min_up_s, t.min_down_s) / inputs.step_s)) for t in inputs.turbines] + [1])
     E_battery = 0.0 if inputs.bess is None else inputs.bess.soc_initial * inputs.bess.E_max_J
     units_on = [t.units_on_initial for t in inputs.turbines]
@@ -124,6 +179,11 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
         b = min(a + W, T)
         t0 = _time.perf_counter()
         x = window_inputs(inputs, a, b, E_battery_J=E_battery, units_on=units_on, CO2_kg=CO2, NOx_kg=NOx)
+        if isinstance(forecast, np.ndarray) or forecast == "seasonal_naive" or cp_predicted is not None:
+            seen = forecast[a:b] if isinstance(forecast, np.ndarray) else (
+                seasonal_naive(actual, a, b, season) if forecast == "seasonal_naive" else actual[a:b])
+            x = replace(x, tariff=replace(x.tariff, energy_price_USD_per_J=seen,
+                                          coincident_peak=cp_predicted or x.tariff.coincident_peak))
         window = WindowState(horizon=inputs.time, flexible_backlog_J=backlog, turbine_starts=starts,
                              turbine_stops=stops, turbine_P_W=P_turbine, demand_floor_W=floors)
         lp = build(x, window)
@@ -186,7 +246,12 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
     ds["reused"] = xr.DataArray(np.array(log["reused"]), dims="solve",
                                 attrs={"units": "1", "long_name": "persistent model updated in place (True) or passed anew"})
     ds.attrs.update(title="rolling-horizon dispatch", tariff=inputs.tariff.name, solver="HiGHS",
-                    window_s=float(window_s), step_s=float(step_s))
+                    window_s=float(window_s), step_s=float(step_s),
+                    forecast=("perfect foresight in the window" if forecast is None or
+                              (isinstance(forecast, str) and forecast == "perfect") else
+                              f"seasonal naive ({season * inputs.step_s / 3600:g} h season)"
+                              if isinstance(forecast, str) else "given forecast prices"),
+                    coincident_peak=coincident_peak)
     return ds
 
 
