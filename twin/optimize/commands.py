@@ -46,7 +46,7 @@ def _usd(value: float) -> str:
 
 def savings_rich_table(result, title: str) -> Table:
     """Cost by category for the baseline and the plan, and the savings (USD)."""
-    from twin.optimize.plots import LABELS
+    from twin.optimize.dispatch import CATEGORY_LABELS as LABELS
 
     table = Table(title=title)
     for column, justify in (("category", "left"), ("baseline (USD)", "right"), ("plan (USD)", "right"),

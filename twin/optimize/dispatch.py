@@ -50,6 +50,10 @@ from twin.optimize.tariffs import (
 #: Cost categories of the objective, in the order they are reported.
 CATEGORIES = ("energy", "coincident_peak", "demand", "demand_response", "ppa", "vppa",
               "fuel", "starts", "battery_degradation", "emissions")
+#: How the categories are named in tables and figures.
+CATEGORY_LABELS = {"energy": "energy", "coincident_peak": "4CP transmission", "demand": "demand charges",
+                   "demand_response": "demand response", "ppa": "PPA", "vppa": "virtual PPA", "fuel": "fuel",
+                   "starts": "turbine starts", "battery_degradation": "battery wear", "emissions": "emissions"}
 
 
 @dataclass(frozen=True)

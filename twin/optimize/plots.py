@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from twin.optimize.dispatch import CATEGORY_LABELS  # noqa: E402
 from twin.results import atomic_path  # noqa: E402
 
 MW = 1e6
@@ -249,9 +250,7 @@ def _battery_figure(plan, daily: bool, name: str, resolution: str, out: Path) ->
     return _save(fig, out / "battery.png")
 
 
-LABELS = {"energy": "energy", "coincident_peak": "4CP transmission", "demand": "demand charges",
-          "demand_response": "demand response", "ppa": "PPA", "vppa": "virtual PPA", "fuel": "fuel",
-          "starts": "turbine starts", "battery_degradation": "battery wear", "emissions": "emissions"}
+LABELS = CATEGORY_LABELS
 
 
 def usd(value: float) -> str:
