@@ -28,7 +28,7 @@ def test_parse_places_times_of_day_relative_to_the_start():
     ("chiller_trp", "did you mean 'chiller_trip'"),
     ("chiller_trip:durration=1 h", "did you mean 'duration'"),
     ("chiller_trip:at=25:00", "between 00:00 and 23:59"),
-    ("chiller_trip:units=99", "between 1 and the 30 chiller units"),
+    ("chiller_trip:units=99", "from 1 to 30 (the chiller units installed)"),
     ("pump_trip:fraction=1.5", "(0, 1]"),
     ("pump_trip:duration=10 kg", "duration"),
 ])
@@ -107,3 +107,52 @@ def test_losing_facility_water_throttles_then_trips_the_racks():
 def test_quasi_steady_mode_refuses_timed_events():
     with pytest.raises(InputError, match="mode='dynamic'"):
         twin.simulate("demo", mode="quasi_steady", scenario="chiller_trip")
+
+
+# --- grammar: everything that would do nothing, or something else, is refused up front ---------
+
+GRAMMAR = [
+    ("chiller_trip:target=centrl", "chiller_trip.target", "did you mean 'central'"),
+    ("pump_trip:target=fws9", "pump_trip.target", "facility loop"),
+    ("chiller_trip:duration=0 s", "duration", "greater than zero"),
+    ("chiller_trip:duration=-1 h", "duration", "between 0 and"),
+    ("chiller_trip:duration=nan h", "duration", "finite"),
+    ("chiller_trip:at=12:75", "at", "HH:MM"),
+    ("chiller_trip:at=7", "at", "HH:MM"),
+    ("chiller_trip:at=15:00,at=16:00", "chiller_trip.at", "each parameter once"),
+    ("chiller_trip:at=", "chiller_trip", "key=value"),
+    ("chiller_trip:years=5", "chiller_trip.years", "does not use"),
+    ("utility_outage:units=1", "utility_outage.units", "does not use"),
+    ("pump_trip:units=1", "pump_trip.units", "does not use"),
+    ("chiller_trip:units=1.5", "units", "whole number"),
+    ("chiller_trip:units=1,fraction=0.5", "units", "one of them"),
+    ("heat_wave:years=-3", "heat_wave.years", "whole number"),
+    ("design_day:condition=cooling_04", "design_day.condition", "did you mean 'cooling_0.4'"),
+    ("chiller_trip:" + "x" * 300, "spec", "at most"),
+]
+
+
+@pytest.mark.parametrize("spec, field, words", GRAMMAR, ids=[g[0][:40] for g in GRAMMAR])
+def test_scenario_grammar_refuses_what_would_do_nothing(spec, field, words):
+    with pytest.raises(InputError) as err:
+        parse(spec, twin.load_site("colossus1"), duration=86400.0)
+    (problem,) = err.value.problems
+    assert field in problem.field and words in str(problem), str(problem)
+
+
+@pytest.mark.parametrize("spec, start, hours", [
+    ("chiller_trip:at=15:00", 16 * 3600, 2.0),   # before the start
+    ("chiller_trip:at=15:00", 12 * 3600, 2.0),   # after the end
+])
+def test_events_outside_the_run_are_refused_before_it_runs(spec, start, hours):
+    with pytest.raises(InputError, match="a time inside the run"):
+        parse(spec, twin.load_site("colossus1"), start_of_day=start, duration=hours * 3600)
+
+
+def test_turbine_trip_counts_the_fleet():
+    site = twin.load_site("colossus2")
+    fleet = site.electrical.turbines[0]
+    with pytest.raises(InputError, match=f"from 1 to {fleet.count}"):
+        parse(f"turbine_trip:units={fleet.count + 1}", site)
+    (event,) = parse("turbine_trip:units=2,at=10:00", site).events
+    assert event.units == 2 and event.start == 36000

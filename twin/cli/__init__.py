@@ -15,17 +15,49 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from twin.errors import InputError
+from twin.errors import InputError, Problem
 
 
 class _Commands(TyperGroup):
-    """Runs a command and turns any InputError it raises into one line per problem and exit 2."""
+    """The one error path: any InputError -> one line per problem, exit 2; any unexpected
+    exception -> one line pointing to a log file with the traceback, exit 1."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None and command.callback is not None and not hasattr(command.callback, "__finite__"):
+            command.callback = _finite_numbers(command.callback, command)
+        return command
 
     def invoke(self, ctx):
+        import click
+
         try:
             return super().invoke(ctx)
         except InputError as err:
             fail(err)
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as err:  # noqa: BLE001 - the one place that turns a bug into one line and a log
+            crash(err)
+
+
+def _finite_numbers(callback, command):
+    """``callback`` refusing NaN and infinite numbers in any option or argument of ``command``."""
+    import functools
+    import math
+
+    names = {p.name: (p.opts[0] if p.opts else p.name) for p in command.params}
+
+    @functools.wraps(callback)
+    def checked(**kwargs):
+        problems = [Problem("<command line>", names.get(k, k), repr(v), "a finite number")
+                    for k, v in kwargs.items() if isinstance(v, float) and not math.isfinite(v)]
+        if problems:
+            raise InputError(problems)
+        return callback(**kwargs)
+
+    checked.__finite__ = True
+    return checked
 
 
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -39,6 +71,18 @@ def fail(error: InputError) -> None:
     for problem in error.problems:
         err_console.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def crash(error: BaseException) -> None:
+    """Write the traceback of an unexpected error to a log file; print one line pointing to it; exit 1."""
+    from twin.cli.errors import write_crash_log
+
+    log = write_crash_log(error)
+    first = (str(error).strip().splitlines() or [""])[0][:200]
+    where = f"traceback in {log}" if log else "the traceback could not be written"
+    err_console.print(f"error: unexpected {type(error).__name__}: {first} (a bug in twin; {where})",
+                      markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 def _mw(watts: float) -> str:
@@ -223,28 +267,42 @@ def simulate_command(
     """Simulate a site's racks and cooling plant and print the headline numbers."""
     from rich.progress import Progress
 
+    from twin.cli import options
     from twin.results import write_netcdf
     from twin.simulation import simulate
     from twin.site import load_site
 
+    # every option parsed and bounded before any work starts
+    options.number(hours, "--hours", 0.0, float("inf"), "h")
+    options.number(plant_step, "--plant-step", 0.0, 3600.0, "s")
+    options.number(it_step, "--it-step", 0.0, plant_step, "s (at most the plant step)")
+    if poi_ramp_limit is not None:
+        options.number(poi_ramp_limit, "--poi-ramp-limit", 0.0, 1e4, "MW/s")
+    first = options.start(start)
+    options.output_file(out, "--out")
     site = load_site(site_name)
     profile = make_workload(workload, site)
-    check_output_path(out)
+    chosen = None
+    if scenario is not None:
+        from twin.scenarios import parse
+
+        chosen = parse(scenario, site, start_of_day=(first - first.normalize()).total_seconds(),
+                       duration=hours * 3600)
+    units = site.n_racks if resolution == "rack" else len(site.rack_groups)
+    options.check_run_size(units, hours, plant_step, it_step, mode=mode, it_series=electrical_resolution == "it")
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"simulating {site.name}", total=None)
         from twin.electrical import ElectricalControl
 
         control = ElectricalControl(poi_ramp_limit=poi_ramp_limit * 1e6 if poi_ramp_limit else None)
         ds = simulate(site, start=start, duration=hours * 3600, weather=weather, workload=profile,
-                      resolution=resolution, plant_step=plant_step, mode=mode, scenario=scenario,
+                      resolution=resolution, plant_step=plant_step, mode=mode, scenario=chosen,
                       electrical=control, electrical_resolution=electrical_resolution, it_step=it_step,
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(summarise_run(ds))
-    if scenario is not None:
-        from twin.scenarios import parse, ride_through
+    if chosen is not None:
+        from twin.scenarios import ride_through
 
-        first = pd_timestamp(start)
-        chosen = parse(scenario, site, start_of_day=(first - first.normalize()).total_seconds())
         if chosen.events:
             metrics = ride_through(ds, min(e.start for e in chosen.events))
             table = Table(title=f"ride-through: {scenario}")
@@ -256,21 +314,6 @@ def simulate_command(
     if out is not None:
         write_netcdf(ds, out)
         console.print(f"written {out}")
-
-
-def check_output_path(path: Optional[Path]) -> None:
-    """Refuse an output path in a folder that does not exist, before any work is done."""
-    if path is not None and not Path(path).parent.is_dir():
-        raise InputError.one(str(path), "--out", "a folder that does not exist", "a path in an existing folder")
-
-
-def pd_timestamp(text: str):
-    import pandas as pd
-
-    try:
-        return pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise InputError.one("<command line>", "--start", repr(text), "a timestamp such as '2025-07-21 14:00'") from None
 
 
 @app.command("scenarios")
@@ -305,7 +348,7 @@ def _register_study_commands() -> None:
     app.command("report")(commands.report_command)
     app.command("sweep")(commands.sweep_command)
     app.command("calibrate")(commands.calibrate_command)
-    optimize_app = typer.Typer(no_args_is_help=True, help="Power scheduling (dispatch) and cooling set-points.")
+    optimize_app = typer.Typer(cls=_Commands, no_args_is_help=True, help="Power scheduling (dispatch) and cooling set-points.")
     optimize_app.command("dispatch")(optimize_commands.dispatch_command)
     optimize_app.command("setpoints")(optimize_commands.setpoints_command)
     app.add_typer(optimize_app, name="optimize")
