@@ -90,3 +90,8 @@ def test_run_estimate_grows_with_steps_and_units():
     assert estimate_run(40, 1.0, 10.0, 1.0)[1] > small[1]
     assert estimate_run(4, 10.0, 10.0, 1.0)[0] == pytest.approx(10 * small[0])
     assert estimate_run(4, 1.0, 10.0, 1e-9)[1] > 1e6   # refused by any sane limit
+
+
+def test_usage_errors_stay_click_usage_errors():
+    result = runner.invoke(app, ["simulate", "demo", "--no-such-option"])
+    assert result.exit_code == 2 and "unexpected" not in result.output, result.output

@@ -19,9 +19,10 @@ SCENARIOS = ["baseline", "heat_wave", "plant_half_out"]
 @pytest.fixture(scope="module")
 def scheduler():
     """One local cluster (2 workers, 1 thread each) for the whole module."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    pytest.importorskip("distributed")
+    from twin.sweep import local_cluster
+
+    with local_cluster(n_workers=2) as cluster:
         yield cluster.scheduler_address
 
 
@@ -137,3 +138,86 @@ def test_checks_on_parameters_and_paths(tmp_path):
     store = write_zarr(xr.Dataset({"x": ("a", [1.0])}), tmp_path / "s.zarr")
     write_zarr(xr.Dataset({"y": ("a", [2.0])}), store)  # an earlier store is replaced
     assert list(xr.open_zarr(store).data_vars) == ["y"]
+
+
+# --- resume keyed on content -------------------------------------------------------------------
+
+def write_epw(path, T_dry_bulb: float) -> str:
+    """A synthetic EPW (standard layout, 8 header lines, 8,760 rows) at a constant dry bulb."""
+    import pandas as pd
+
+    header = ["LOCATION,Synthetic,TX,USA,test,000000,30.3,-97.7,-6.0,150.0", "DESIGN CONDITIONS,0",
+              "TYPICAL/EXTREME PERIODS,0", "GROUND TEMPERATURES,0", "HOLIDAYS/DAYLIGHT SAVINGS,No,0,0,0",
+              "COMMENTS 1,synthetic", "COMMENTS 2,synthetic", "DATA PERIODS,1,1,Data,Sunday, 1/ 1,12/31"]
+    rows = []
+    for t in pd.date_range("2025-01-01", periods=8760, freq="h"):
+        fields = [2025, t.month, t.day, t.hour + 1, 60, "?", T_dry_bulb, T_dry_bulb - 8.0, 60, 99000] + [0] * 25
+        fields[21] = 3.0
+        rows.append(",".join(map(str, fields)))
+    path.write_text("\n".join(header + rows) + "\n")
+    return str(path)
+
+
+def test_a_changed_weather_file_recomputes_exactly_its_cases(scheduler, tmp_path):
+    mild, hot = write_epw(tmp_path / "mild.epw", 20.0), write_epw(tmp_path / "hot.epw", 30.0)
+    vary = {"weather": [mild, hot], "workload": [0.5, 0.9]}
+    out = tmp_path / "s.zarr"
+    options = dict(scheduler=scheduler, duration=2 * 3600, plant_step=600.0)
+    first = run_sweep("demo", vary, None, out, **options)
+    assert list(first.status.values) == ["ok"] * 4 and int(first.resumed.sum()) == 0
+    write_epw(tmp_path / "hot.epw", 35.0)  # same path, new content
+    again = run_sweep("demo", vary, None, out, **options)
+    assert [bool(r) for r in again.resumed.values] == [w == mild for w in again.weather.values]
+    changed = again.weather.values == hot
+    assert (again.T_fws_supply_peak.values[changed] >= first.T_fws_supply_peak.values[changed]).all()
+    xr.testing.assert_equal(again.pue.where(~changed), first.pue.where(~changed))
+
+
+def test_the_resume_key_follows_content_not_paths(tmp_path, monkeypatch):
+    import twin.sweep as sweep
+
+    site = twin.load_site("demo")
+    key = sweep._part_key(site, {"scenario": "baseline"}, 3600.0, 60.0, "quasi_steady")
+    assert key == sweep._part_key(site, {"scenario": "baseline"}, 3600.0, 60.0, "quasi_steady")
+    assert key != sweep._part_key(site, {"scenario": "baseline"}, 3600.0, 30.0, "quasi_steady")
+    copy = tmp_path / "demo.toml"
+    copy.write_text(open(site.file).read())
+    moved = twin.load_site(copy)
+    assert sweep._part_key(moved, {"scenario": "baseline"}, 3600.0, 60.0, "quasi_steady") == key
+    copy.write_text(open(site.file).read().replace('pipe_length = "400 m"', 'pipe_length = "500 m"'))
+    assert sweep._part_key(twin.load_site(copy), {"scenario": "baseline"}, 3600.0, 60.0, "quasi_steady") != key
+    monkeypatch.setattr(sweep, "code_fingerprint", lambda: "other code")
+    assert sweep._part_key(site, {"scenario": "baseline"}, 3600.0, 60.0, "quasi_steady") != key
+
+
+def test_the_local_cluster_serves_no_dashboard():
+    import urllib.error
+    import urllib.request
+
+    from twin.sweep import local_cluster
+
+    with local_cluster(n_workers=0) as cluster:
+        port = cluster.scheduler.http_server._sockets and next(
+            iter(cluster.scheduler.http_server._sockets.values())).getsockname()[1]
+        assert port and port != 8787
+        for path in ("/status", "/health", "/metrics"):
+            with pytest.raises(urllib.error.HTTPError, match="404"):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
+
+
+def test_tls_options_name_missing_files(tmp_path):
+    from twin.sweep import tls_security
+
+    with pytest.raises(InputError, match="--tls-cert"):
+        tls_security(tmp_path / "ca.pem", tmp_path / "cert.pem")
+
+
+def test_a_sweep_whose_every_case_fails_exits_non_zero(scheduler, tmp_path):
+    from typer.testing import CliRunner
+
+    from conftest import assert_bad_input
+    from twin.cli import app
+
+    result = CliRunner().invoke(app, ["sweep", "demo", "--vary", "T_supply_set=70,80", "--out",
+                                      str(tmp_path / "s.zarr"), "--scheduler", scheduler, "--hours", "1"])
+    assert_bad_input(result, "T_supply_set=70", "T_supply_set=80", "2-60 degC")

@@ -77,23 +77,42 @@ def sweep_command(
     hours: float = typer.Option(24.0, help="simulated hours per case"),
     plant_step: float = typer.Option(60.0, help="plant step (s)"),
     mode: str = typer.Option("quasi_steady", help="quasi_steady or dynamic"),
-    resume: bool = typer.Option(True, help="reuse cases saved by an earlier run with the same arguments"),
+    resume: bool = typer.Option(True, help="reuse cases saved by an earlier run with the same inputs"),
+    tls_ca_file: Optional[Path] = typer.Option(None, help="TLS: CA certificate of a --scheduler that requires TLS "
+                                                          "(Dask connections are otherwise unauthenticated)"),
+    tls_cert: Optional[Path] = typer.Option(None, help="TLS: this client's certificate (PEM)"),
+    tls_key: Optional[Path] = typer.Option(None, help="TLS: this client's private key (PEM), if not in --tls-cert"),
 ) -> None:
-    """Simulate every combination of the varied values and scenarios on a Dask cluster; write one zarr store."""
+    """Simulate every combination of the varied values and scenarios on a Dask cluster; write one zarr store.
+
+    Exits 2 when every case failed on bad input, 1 when none completed for another reason."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from twin.site import load_site
     from twin.sweep import cases, check_out, run_sweep
 
+    from twin.cli import options
+    from twin.sweep import tls_security
+
     values = parse_vary(vary)
     cases(values, scenario or None, COMMAND_LINE)  # scenario names checked before anything runs
+    options.number(hours, "--hours", 0.0, 8784.0, "h")
+    options.number(plant_step, "--plant-step", 0.0, 3600.0, "s")
     check_out(out)
+    security = None
+    if tls_ca_file or tls_cert or tls_key:
+        if not (tls_ca_file and tls_cert and scheduler):
+            raise InputError.one(COMMAND_LINE, "--tls-ca-file/--tls-cert", "only part of the TLS options",
+                                 "--scheduler tls://host:port with --tls-ca-file and --tls-cert (and --tls-key)")
+        if not scheduler.startswith("tls://"):
+            raise InputError.one(COMMAND_LINE, "--scheduler", repr(scheduler), "a tls:// address with the TLS options")
+        security = tls_security(tls_ca_file, tls_cert, tls_key)
     loaded = load_site(site)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as bar:
         task = bar.add_task(f"sweep of {loaded.name}", total=None)
         ds = run_sweep(loaded, values, scenario or None, out, scheduler=scheduler, duration=hours * 3600,
-                       plant_step=plant_step, mode=mode, resume=resume,
+                       plant_step=plant_step, mode=mode, resume=resume, security=security,
                        progress=lambda done, total: bar.update(task, completed=done, total=total))
     console.print(sweep_table(ds))
     for label, status, message in zip(ds.scenario.values, ds.status.values, ds.message.values):
@@ -103,6 +122,15 @@ def sweep_command(
     ok = int((ds.status == "ok").sum())
     console.print(f"{ok} of {n} cases ok, {ds.attrs['n_resumed']} read from {out}.parts; written {out}",
                   markup=False, highlight=False)
+    if ok == 0:
+        failed = [Problem(COMMAND_LINE, f"case {label}", str(message), "a case that runs")
+                  for label, status, message in zip(ds.scenario.values, ds.status.values, ds.message.values)
+                  if status == "failed"]
+        if len(failed) == n:
+            raise InputError(failed)
+        err_console.print(f"error: none of the {n} cases completed (see the messages above)",
+                          markup=False, highlight=False)
+        raise typer.Exit(1)
 
 
 def sweep_table(ds) -> Table:

@@ -34,11 +34,21 @@ it is), ``heat_wave`` (weather ``heatwave:<site weather location>``) and
 ``plant_half_out`` (half of every plant's units out of service).
 
 Resume: each finished case is saved as it completes, as one small netCDF in
-``<out>.parts/`` keyed by a hash of the site, the case and the run settings;
+``<out>.parts/`` keyed on content: the site's resolved values and file bytes, the bytes
+of any weather file it uses, the case, the run settings, the twin version and a
+fingerprint of the package's code and bundled data (:func:`code_fingerprint`); a re-run
+after a changed input recomputes exactly the cases that use it;
 a sweep run again with the same arguments reads those cases instead of
 simulating them.  Cases ending in "error" (not bad input) are not saved, so a
 re-run retries them.  The parts are kept after the sweep, so a re-run with an
 extra value only simulates the new cases.
+
+Security: Dask connections are not authenticated.  Anyone who can reach a scheduler's
+port can submit code that its workers run as their user.  The local cluster listens on
+the loopback interface only (other users of the same machine can still reach it) and
+serves no dashboard.  For a remote ``scheduler``, run it with TLS and client
+certificates and pass them with :func:`tls_security` (``twin sweep --tls-ca-file
+--tls-cert --tls-key``, address ``tls://host:port``).
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ import shutil
 import uuid
 import warnings
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -237,13 +248,57 @@ def run_case(site: Site, label: str, settings: dict, duration: float, plant_step
         return {"status": "error", "message": f"{type(error).__name__}: {error}", "result": None}
 
 
+def _file_hash(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 over the package's source (every ``twin/**/*.py``) and its bundled data (the
+    catalogue, sites and weather tables): any change to the code or the model changes it."""
+    from twin.paths import data_dir
+
+    root = Path(__file__).resolve().parent
+    files = sorted(root.rglob("*.py"))
+    for name in ("models", "sites", "weather"):
+        folder = data_dir(name)
+        if folder.is_dir():
+            files += sorted(p for p in folder.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.name).encode())
+        digest.update(_file_hash(path).encode())
+    return digest.hexdigest()
+
+
+def _weather_hash(spec: str | None) -> str:
+    """Content hash of a weather spec that names a file; the spec itself otherwise (built-in
+    weather is covered by :func:`code_fingerprint`)."""
+    if spec and Path(spec).is_file():
+        return _file_hash(spec)
+    return str(spec)
+
+
 def _part_key(site: Site, settings: dict, duration: float, plant_step: float, mode: str) -> str:
+    """Resume key of one case, on content: the site's resolved values and file bytes, the
+    weather file's bytes, the case, the run options, the twin version and the code fingerprint.
+    A changed input changes the key of exactly the cases that use it."""
     from twin import __version__
 
-    text = json.dumps({"site": hashlib.sha1(repr(site).encode()).hexdigest(), "case": settings,
-                       "duration": duration, "plant_step": plant_step, "mode": mode, "version": __version__},
-                      sort_keys=True)
-    return hashlib.sha1(text.encode()).hexdigest()[:20]
+    weather = settings.get("weather")
+    weather = weather.replace("{location}", site.location.weather) if isinstance(weather, str) else None
+    site_file = _file_hash(site.file) if site.file and Path(site.file).is_file() else ""
+    text = json.dumps({"site": hashlib.sha256(repr(replace(site, file="")).encode()).hexdigest(),
+                       "site_file": site_file, "site_weather": _weather_hash(site.location.weather),
+                       "weather": _weather_hash(weather), "case": settings, "duration": duration,
+                       "plant_step": plant_step, "mode": mode, "version": __version__,
+                       "code": code_fingerprint()}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _read_part(path: Path, key: str) -> dict | None:
@@ -335,7 +390,7 @@ def write_zarr(ds: xr.Dataset, out: Path) -> Path:
 
 def run_sweep(site: Site | str, vary: dict[str, list], scenarios: list[str] | None, out: str | Path, *,
               scheduler: str | None = None, duration: float = 86400.0, plant_step: float = 60.0,
-              mode: str = "quasi_steady", resume: bool = True, progress=None) -> xr.Dataset:
+              mode: str = "quasi_steady", resume: bool = True, progress=None, security=None) -> xr.Dataset:
     """Simulate every case of ``vary`` x ``scenarios`` on a Dask cluster; write and return the gathered Dataset.
 
     scheduler: address of a running Dask scheduler (default: start a local cluster of 2
@@ -343,14 +398,25 @@ def run_sweep(site: Site | str, vary: dict[str, list], scenarios: list[str] | No
     :func:`twin.simulate` (quasi-steady by default: plant operation over the day);
     resume: read cases saved in ``<out>.parts/`` by an earlier run with the same arguments;
     progress: a callable ``progress(done, total)`` called once at the start (with the
-    resumed cases done) and after each case.
+    resumed cases done) and after each case; security: a ``distributed.Security`` (TLS
+    certificates) for connecting to ``scheduler``, see :func:`tls_security`.
     """
+    from twin.outputs import claim
+
     site = load_site(site) if isinstance(site, str) else site
     todo = cases(vary, scenarios)
-    vary_names = list(vary)
     out = check_out(out)
+    with claim(out):  # one sweep per store; temporaries of killed writes removed
+        return _run_sweep(site, todo, list(vary), out, scheduler, duration, plant_step, mode, resume, progress,
+                          security)
+
+
+def _run_sweep(site, todo, vary_names, out, scheduler, duration, plant_step, mode, resume, progress, security):
+    from twin.outputs import remove
+
     parts = Path(f"{out}.parts")
     parts.mkdir(exist_ok=True)
+    remove(parts.glob(".*.tmp"))
     settings = [s for _, s in todo]
     keys = [_part_key(site, s, duration, plant_step, mode) for s in settings]
     paths = [parts / f"{k}.nc" for k in keys]
@@ -362,7 +428,7 @@ def run_sweep(site: Site | str, vary: dict[str, list], scenarios: list[str] | No
     if progress is not None:
         progress(done, total)
     if missing:
-        for i, outcome in _compute(site, todo, missing, duration, plant_step, mode, scheduler):
+        for i, outcome in _compute(site, todo, missing, duration, plant_step, mode, scheduler, security):
             outcomes[i] = outcome
             if outcome["status"] != "error":
                 _write_part(paths[i], keys[i], todo[i][0], outcome)
@@ -376,15 +442,39 @@ def run_sweep(site: Site | str, vary: dict[str, list], scenarios: list[str] | No
     return ds
 
 
-def _compute(site, todo, indices, duration, plant_step, mode, scheduler):
-    """Yield ``(index, outcome)`` as cases finish on the cluster."""
-    from distributed import Client, LocalCluster, as_completed
+def local_cluster(n_workers: int = 2):
+    """A local cluster of single-threaded worker processes, bound to the loopback interface,
+    serving no dashboard: the scheduler's HTTP server (which distributed always starts) has no
+    routes and listens on a random loopback port, the workers' likewise."""
+    import dask
+    from distributed import LocalCluster
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False})
+
+
+def tls_security(ca_file: str | Path, cert: str | Path, key: str | Path | None = None):
+    """A ``distributed.Security`` for a scheduler that requires TLS with client certificates
+    (mutual TLS): the only authentication Dask offers.  Files are PEM; ``key`` may be inside ``cert``."""
+    from distributed.security import Security
+
+    problems = [InputError.one(str(path), option, "no such file", "a PEM file").problems[0]
+                for path, option in ((ca_file, "--tls-ca-file"), (cert, "--tls-cert"), (key, "--tls-key"))
+                if path is not None and not Path(path).is_file()]
+    if problems:
+        raise InputError(problems)
+    return Security(tls_ca_file=str(ca_file), tls_client_cert=str(cert),
+                    tls_client_key=str(key) if key else None, require_encryption=True)
+
+
+def _compute(site, todo, indices, duration, plant_step, mode, scheduler, security=None):
+    """Yield ``(index, outcome)`` as cases finish on the cluster."""
+    from distributed import Client, as_completed
+
+    cluster = local_cluster() if scheduler is None else None
     try:
-        with Client(scheduler or cluster) as client:
+        with Client(scheduler or cluster, security=security) as client:
             shared = client.scatter(site, broadcast=True)
             futures = {client.submit(run_case, shared, *todo[i], duration, plant_step, mode, pure=False): i
                        for i in indices}

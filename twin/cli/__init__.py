@@ -29,16 +29,21 @@ class _Commands(TyperGroup):
         return command
 
     def invoke(self, ctx):
-        import click
-
         try:
             return super().invoke(ctx)
         except InputError as err:
             fail(err)
-        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
         except Exception as err:  # noqa: BLE001 - the one place that turns a bug into one line and a log
+            if _is_click(err):  # usage errors, --help, exits: click reports them itself
+                raise
             crash(err)
+
+
+def _is_click(error: BaseException) -> bool:
+    """An exception of click's (or typer's vendored click's) own control flow."""
+    return isinstance(error, (typer.Exit, typer.Abort)) or any(
+        cls.__name__ in ("ClickException", "Exit", "Abort") and "click" in cls.__module__
+        for cls in type(error).__mro__)
 
 
 def _finite_numbers(callback, command):
@@ -250,6 +255,7 @@ def _mw_or_na(watts: float) -> str:
 
 @app.command("simulate")
 def simulate_command(
+    ctx: typer.Context,
     site_name: str = typer.Argument(..., metavar="SITE"),
     start: str = typer.Option("2025-07-21 00:00", help="local standard time"),
     hours: float = typer.Option(2.0, help="simulated hours"),
@@ -279,7 +285,10 @@ def simulate_command(
     if poi_ramp_limit is not None:
         options.number(poi_ramp_limit, "--poi-ramp-limit", 0.0, 1e4, "MW/s")
     first = options.start(start)
-    options.output_file(out, "--out")
+    if options.output_file(out, "--out") is not None:
+        from twin.outputs import claim
+
+        ctx.with_resource(claim(out))  # held until the command ends
     site = load_site(site_name)
     profile = make_workload(workload, site)
     chosen = None
