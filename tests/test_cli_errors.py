@@ -95,3 +95,45 @@ def test_run_estimate_grows_with_steps_and_units():
 def test_usage_errors_stay_click_usage_errors():
     result = runner.invoke(app, ["simulate", "demo", "--no-such-option"])
     assert result.exit_code == 2 and "unexpected" not in result.output, result.output
+
+
+def test_what_did_not_hold_is_stated():
+    import numpy as np
+    import xarray as xr
+
+    from twin.cli.held import did_not_hold
+
+    time = np.arange(6)
+    ds = xr.Dataset({"T_fws_supply": (("time", "loop"), [[30.0], [31], [33], [34], [31], [30]]),
+                     "liquid_class_limit": ("loop", [32.0]),
+                     "n_tripped": (("time", "group"), [[0], [0], [0], [4], [4], [4]]),
+                     "n_throttled": (("time", "group"), np.zeros((6, 1)))},
+                    coords={"time": time, "loop": ["fws"], "group": ["gb200"]},
+                    attrs={"step_s": 600.0, "electrical_E_unserved": 7.2e9})
+    lines = did_not_hold(ds)
+    assert any("ASHRAE class exceeded on loop fws: 0.33 h above 32 degC (peak 34.0 degC)" in x for x in lines)
+    assert any("powered off by their coolant protection: up to 4 at once, for 0.50 h" in x for x in lines)
+    assert any("unserved energy: 2.000 MWh" in x for x in lines)
+    assert not any("throttled" in x for x in lines)
+    held = ds.assign(T_fws_supply=ds.T_fws_supply.clip(max=32), n_tripped=ds.n_tripped * 0).assign_attrs(
+        electrical_E_unserved=0.0)
+    assert did_not_hold(held) == []
+
+
+def test_dispatch_refuses_plots_at_a_file_and_out_at_a_folder_before_planning(tmp_path: Path):
+    afile = tmp_path / "figures.png"
+    afile.write_text("")
+    assert_bad_input(runner.invoke(app, ["optimize", "dispatch", "demo", "--plots", str(afile)]),
+                     "--plots", "an existing file")
+    assert_bad_input(runner.invoke(app, ["optimize", "dispatch", "demo", "--out", str(tmp_path)]),
+                     "--out", "a folder")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["optimize", "setpoints", "demo", "--start", "1500-01-01"], ["--start", "between 1900 and 2200"]),
+    (["optimize", "dispatch", "demo", "--start", "2300-01-01"], ["--start", "between 1900 and 2200"]),
+    (["optimize", "setpoints", "demo", "--hours", "1e9"], ["--hours", "8784"]),
+    (["optimize", "dispatch", "demo", "--days", "1e6"], ["--days", "366"]),
+])
+def test_optimize_options_are_bounded_before_any_work(args, words):
+    assert_bad_input(runner.invoke(app, args), *words)

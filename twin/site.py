@@ -465,9 +465,13 @@ def design_heat_load(site: Site, loop: FacilityLoop | None = None) -> float:
 
 def coldest_supply(model) -> float:
     """Coldest water (degC) a tower or dry cooler delivers at its rated capacity and rated
-    outdoor condition: the rated wet (dry) bulb plus the rated approach."""
+    outdoor condition: the rated wet (dry) bulb plus the rated approach.  A dry cooler with
+    adiabatic pads is rated on pre-cooled air whose temperature its rating does not give:
+    -inf (not screened)."""
     if isinstance(model, CoolingTowerModel):
         return model.T_wet_bulb_nominal + model.approach_nominal
+    if getattr(model, "pad_effectiveness", 0.0) > 0:
+        return -math.inf
     return model.T_dry_bulb_nominal + model.approach_nominal
 
 

@@ -308,6 +308,10 @@ def simulate_command(
                       resolution=resolution, plant_step=plant_step, mode=mode, scenario=chosen,
                       electrical=control, electrical_resolution=electrical_resolution, it_step=it_step,
                       progress=lambda done, total: bar.update(task, completed=done, total=total))
+    from twin.cli.held import did_not_hold
+
+    for line in did_not_hold(ds):
+        console.print(f"NOT HELD: {line}", style="bold red", markup=False, highlight=False, soft_wrap=True)
     console.print(summarise_run(ds))
     if chosen is not None:
         from twin.scenarios import ride_through

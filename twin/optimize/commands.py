@@ -201,9 +201,12 @@ def dispatch_command(
         raise InputError.one(COMMAND_LINE, "--it-load", repr(it_load), "a fraction of the IT peak in (0, 1]")
     if not time_limit > 0:
         raise InputError.one(COMMAND_LINE, "--time-limit", repr(time_limit), "a positive number of seconds")
-    for path, option in ((out, "--out"), (plots, "--plots")):
-        if path is not None and not Path(path).parent.is_dir():
-            raise InputError.one(COMMAND_LINE, option, str(path), "a path in an existing folder")
+    from twin.cli import options
+
+    options.start(start)
+    options.number(days, "--days", 0.0, 366.0, "days")
+    options.output_file(out, "--out")
+    options.output_folder(plots, "--plots")
     extension = load_extension(extend) if extend is not None else None
     from twin.optimize.dispatch import check_solver
 
@@ -311,8 +314,11 @@ def setpoints_command(
         raise InputError.one(COMMAND_LINE, "--hours", repr(hours), f"at least one period of {step}")
     if not 0.0 < it_load <= 1.0:
         raise InputError.one(COMMAND_LINE, "--it-load", repr(it_load), "a fraction of the IT peak in (0, 1]")
-    if out is not None and not Path(out).parent.is_dir():
-        raise InputError.one(COMMAND_LINE, "--out", str(out), "a path in an existing folder")
+    from twin.cli import options
+
+    options.start(start)
+    options.number(hours, "--hours", 0.0, 8784.0, "h")
+    options.output_file(out, "--out")
     loaded = load_site(site)
     workload = ConstantProfile(it_load)
     plan = setpoints(loaded, start=start, hours=hours, step=step_s, workload=workload, price=price_J,
