@@ -48,3 +48,15 @@ def test_bad_input_is_refused_naming_file_and_field(path: Path):
         assert any(p.field.startswith(field) for p in problems), [str(p) for p in problems]
     else:
         assert any(p.field == "" for p in problems), [str(p) for p in problems]
+
+
+def test_validate_refuses_the_whole_corpus_on_one_line_per_problem():
+    from typer.testing import CliRunner
+
+    from twin.cli import app
+
+    sites = sorted(CORPUS.glob("sites/*.toml"))
+    result = CliRunner().invoke(app, ["validate", *map(str, sites)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert {line.split(": ")[1] for line in lines} == set(map(str, sites))
