@@ -1,17 +1,16 @@
-"""Rack-array kernel benchmarks B-SIM-1 and B-SIM-2.
+"""Rack-array kernel benchmarks B-SIM-1 and B-SIM-2, the kernel alone.
 
 B-SIM-1: 7,640 racks (half GB200 NVL72, half GB300 NVL72), 24 h at 1 s steps,
-advanced in 60 s plant steps; targets <= 15 s wall, <= 4 GB peak memory and
-<= 0.05 K die-temperature error against a tight reference on 5 racks over the
-first 10 min.  B-SIM-2: 1,000 racks, 1 h at 1 s, <= 0.3 s.
+advanced in 60 s plant steps; die-temperature error against a tight reference
+on 5 racks over the first 10 min (<= 0.05 K).  B-SIM-2: 1,000 racks, 1 h at 1 s.
 
 Load: a 4 s training step (75 % compute at 95 % of rack peak, communication
 at 35 %) with a random phase offset per rack, its 1 s means; a 30 s
 checkpoint dip to the communication level every 30 min; CDU groups of 8 racks
 at 35 degC supply (+-1 K between groups), and one hour with 5 groups at 48 degC
-(a CDU fault) so that some racks throttle.  Baseline: the same kernel with one
-step per matrix product (a plain per-second loop over all racks), timed over a
-shorter span and scaled, in the same run.
+(a CDU fault) so that some racks throttle.  Same-run baseline: the numpy
+reference kernel (block products, throttled racks stepped) on the same racks;
+the default is the compiled kernel where numba imports.
 
     .venv/bin/python benchmarks/bench_racks.py [--hours 24] [--plant-step 60]
 """
@@ -23,10 +22,8 @@ import os
 import resource
 import time
 
-# The kernel's matrix products are skinny (~66 x 64 by 64 x 3,820): BLAS
-# threads gain nothing on 2 cores, and when the other core is busy every
-# threaded product waits for a scheduler slice (measured here: B-SIM-1 12 s
-# threaded against 3.5 s single).  Set before numpy loads; the environment wins.
+# The numpy kernel's matrix products are skinny (~66 x 64 by 64 x 3,820): BLAS
+# threads gain nothing on 2 cores (twin.simulate limits BLAS to one thread too).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
@@ -62,12 +59,12 @@ class TrainingLoad:
         return out
 
 
-def build(n_racks: int, block_steps: int = 60):
+def build(n_racks: int, block_steps: int = 60, kernel: str | None = None):
     types = [GB200_NVL72, GB300_NVL72]
     rack_type = (np.arange(n_racks) >= n_racks // 2).astype(int)
     rack_group = np.arange(n_racks) // RACKS_PER_GROUP
     P_peak = np.array([t.P_nominal for t in types])[rack_type]
-    array = RackArray(types, rack_type, rack_group, T_initial=35.0, block_steps=block_steps)
+    array = RackArray(types, rack_type, rack_group, T_initial=35.0, block_steps=block_steps, kernel=kernel)
     return array, TrainingLoad(P_peak), P_peak
 
 
@@ -78,8 +75,8 @@ def supply_temperature(array: RackArray, t: float) -> np.ndarray:
     return T
 
 
-def run(n_racks: int, hours: float, plant_step: int, block_steps: int = 60):
-    array, load, P_peak = build(n_racks, block_steps)
+def run(n_racks: int, hours: float, plant_step: int, block_steps: int = 60, kernel: str | None = None):
+    array, load, P_peak = build(n_racks, block_steps, kernel)
     array.set_steady_state(load(0.0, 1, 1.0)[0], supply_temperature(array, 0.0))
     n_plant = int(round(hours * 3600 / plant_step))
     worst_residual, throttled, shut = 0.0, 0, 0
@@ -126,43 +123,30 @@ def reference_error(n_racks: int, plant_step: int, minutes: float = 10.0, racks=
     return worst
 
 
-def naive_baseline(n_racks: int, seconds: int) -> float:
-    """Seconds per simulated second of the same kernel stepping one second per matrix product."""
-    array, load, _ = build(n_racks, block_steps=1)
-    array.set_steady_state(load(0.0, 1, 1.0)[0], supply_temperature(array, 0.0))
-    start = time.perf_counter()
-    for _ in range(seconds // 60):
-        array.advance(load, supply_temperature(array, array.t), 60, 1.0)
-    return (time.perf_counter() - start) / (seconds // 60 * 60)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--plant-step", type=int, default=60)
-    parser.add_argument("--block-steps", type=int, default=60)
     args = parser.parse_args()
 
-    print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
-    per_second = naive_baseline(7640, 300)
-    print(f"baseline  per-second loop, 7,640 racks: {per_second * 1e3:.2f} ms per step "
-          f"-> {per_second * 86400:.1f} s per 24 h (timed over 300 s)")
-
-    wall, residual, throttled, shut = run(7640, args.hours, args.plant_step, args.block_steps)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    scaled = per_second * args.hours * 3600
-    print(f"B-SIM-1   7,640 racks, {args.hours:g} h at 1 s, plant step {args.plant_step} s: "
-          f"{wall:.2f} s wall (target 15 s), {scaled / wall:.1f}x the per-second loop; peak RSS {rss:.2f} GB "
-          f"(target 4 GB); worst energy residual {residual:.1e}; up to {throttled} racks throttled, "
-          f"{shut} shut down")
+    kernel = build(8)[0].kernel
+    run(7640, 0.1, args.plant_step)  # compile (or load the cached compilation) outside the timing
+    wall, residual, throttled, shut = run(7640, args.hours, args.plant_step)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    reference, _, _, _ = run(7640, args.hours / 4, args.plant_step, kernel="numpy")
+    reference *= 4
+    print(f"B-SIM-1   7,640 racks, {args.hours:g} h at 1 s, plant step {args.plant_step} s, {kernel} kernel: "
+          f"{wall:.2f} s wall; numpy reference kernel {reference:.2f} s (timed over a quarter, scaled): "
+          f"{reference / wall:.1f}x; peak RSS {rss:.2f} GB; worst energy residual {residual:.1e}; "
+          f"up to {throttled} racks throttled, {shut} shut down")
 
     error = reference_error(7640, args.plant_step)
     print(f"B-SIM-1   die-temperature error vs solve_ivp (rtol 1e-11, restarted each second), "
           f"5 racks, 10 min: {error:.2e} K (target 0.05 K)")
 
-    wall2, residual2, _, _ = run(1000, 1.0, args.plant_step, args.block_steps)
-    print(f"B-SIM-2   1,000 racks, 1 h at 1 s: {wall2:.3f} s wall (target 0.3 s); "
-          f"per-second loop scaled {naive_baseline(1000, 300) * 3600:.2f} s")
+    wall2, _, _, _ = run(1000, 1.0, args.plant_step)
+    reference2, _, _, _ = run(1000, 1.0, args.plant_step, kernel="numpy")
+    print(f"B-SIM-2   1,000 racks, 1 h at 1 s: {wall2:.3f} s wall; numpy reference kernel {reference2:.3f} s")
 
 
 if __name__ == "__main__":

@@ -119,6 +119,11 @@ class _RestartSequence:
         self.failure, self.idle = np.empty(0), np.empty(0)
 
 
+#: Steps of the envelope windows a block's levels are sliced from (an hour at 1 s).
+_LEVEL_WINDOW = 3600
+#: Envelope windows (level, swing) by profile, step and window number (a few kept).
+_LEVEL_WINDOWS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
 #: Restart sequences by parameter set (a few kept; a year of 550k GPUs is ~100k restarts).
 _RESTART_SEQUENCES: dict[tuple, _RestartSequence] = {}
 
@@ -442,6 +447,32 @@ class TrainingProfile:
         swing = (1 - b) * iterating_mean * (self.compute_fraction - low)
         return level, swing
 
+    def _block_levels(self, t0: float, n_steps: int, dt: float) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_levels` of the steps of a block, sliced from windows of ``_LEVEL_WINDOW`` steps.
+
+        Windows start at whole multiples of ``_LEVEL_WINDOW * dt`` and are computed once, so
+        a block's values depend on its times only; blocks off the ``dt`` grid or long ones
+        are computed directly.
+        """
+        j = round(t0 / dt)
+        if n_steps > _LEVEL_WINDOW // 4 or abs(j * dt - t0) > 1e-9 * max(1.0, abs(t0)):
+            return self._levels(t0 + dt * np.arange(n_steps), np.full(n_steps, float(dt)))
+        parts = []
+        for w in range(j // _LEVEL_WINDOW, (j + n_steps - 1) // _LEVEL_WINDOW + 1):
+            key = (self, float(dt), w)
+            if key not in _LEVEL_WINDOWS:
+                if len(_LEVEL_WINDOWS) >= 8:
+                    _LEVEL_WINDOWS.pop(next(iter(_LEVEL_WINDOWS)))
+                steps = w * _LEVEL_WINDOW + np.arange(_LEVEL_WINDOW)
+                _LEVEL_WINDOWS[key] = self._levels(dt * steps, np.full(_LEVEL_WINDOW, float(dt)))
+            level, swing = _LEVEL_WINDOWS[key]
+            lo = max(j - w * _LEVEL_WINDOW, 0)
+            hi = min(j + n_steps - w * _LEVEL_WINDOW, _LEVEL_WINDOW)
+            parts.append((level[lo:hi], swing[lo:hi]))
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
     # --- public API ---------------------------------------------------------
 
     def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator,
@@ -458,8 +489,7 @@ class TrainingProfile:
         """:meth:`block` in factored form (a small table and one byte per rack and iteration)."""
         self._check()
         a = t0 + dt * np.arange(n_steps)
-        step = np.full(n_steps, float(dt))
-        level, swing = self._levels(a, step)
+        level, swing = self._block_levels(t0, n_steps, dt)
         width = self.jitter_max - self.jitter_min
         n_lags = max(1, min(256, math.ceil(width / _JITTER_RESOLUTION)))
         lags = self.jitter_min + width * (np.arange(n_lags) + 0.5) / n_lags
