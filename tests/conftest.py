@@ -1,7 +1,8 @@
 """Shared test fixtures.
 
-Reference data and real weather files live in ``../shared`` beside the
-checkout; tests that need them skip cleanly when that folder is absent.
+The reference tables the validation tests read live in ``tests/data`` (sources in
+``tests/data/SOURCES.md``); the real TMY3 weather files and the measured H200 trace ship
+with the package in ``twin/data``.  No test reads anything outside the checkout.
 """
 
 from __future__ import annotations
@@ -11,24 +12,22 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared (reference data) is not beside this checkout")
-    return SHARED
+def reference_dir() -> Path:
+    return DATA
 
 
 @pytest.fixture(scope="session")
-def reference_dir(shared_dir: Path) -> Path:
-    return shared_dir / "data" / "reference"
+def weather_dir() -> Path:
+    return REPO / "twin" / "data" / "weather"
 
 
 @pytest.fixture(scope="session")
-def weather_dir(shared_dir: Path) -> Path:
-    return shared_dir / "data" / "weather"
+def gpu_trace_dir() -> Path:
+    return REPO / "twin" / "data" / "gpu_trace"
 
 
 def assert_bad_input(result, *words):

@@ -50,8 +50,8 @@ def test_summary_reports_the_fit(fit):
     assert "time constants" in text and "validation: RMS" in text and "T_coolant" in text
 
 
-def test_fit_from_a_path_and_from_a_dataframe(shared_dir, fit):
-    folder = shared_dir / "data" / "gpu_trace"
+def test_fit_from_a_path_and_from_a_dataframe(gpu_trace_dir, fit):
+    folder = gpu_trace_dir
     from_path = fit_accelerator(folder / "trace.csv")
     assert from_path.params.C_die == pytest.approx(fit.params.C_die, rel=1e-9)
     frame = pd.read_csv(folder / "trace.csv")

@@ -1,11 +1,10 @@
-"""Weather: psychrometrics against PsychroLib, the EPW reader and the built-in typical
-years against the real TMY3 files, design days and heat waves against the ASHRAE
-design conditions, and the simulator's entry point."""
+"""Weather: psychrometrics against PsychroLib, the EPW reader against statistics of the real
+TMY3 files, the built-in typical years (those files), design days and heat waves against the
+ASHRAE design conditions, and the simulator's entry point."""
 
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pandas as pd
@@ -15,13 +14,15 @@ import pytest
 from twin import weather
 from twin.errors import InputError
 from twin.weather import (
-    STATIONS, clear_sky_ghi, derive, design_day, dew_point, extreme_dry_bulb, heat_wave, humidity_ratio,
-    load_weather, read_epw, saturation_pressure, standard_pressure, typical_year, wet_bulb,
+    STATIONS, clear_sky_ghi, design_conditions, design_day, dew_point, extreme_dry_bulb, heat_wave,
+    heat_wave_humidity_ratio, humidity_ratio, load_weather, read_epw, saturation_pressure, standard_pressure,
+    typical_year, wet_bulb,
 )
 
 psychrolib.SetUnitSystem(psychrolib.SI)
 
-ALL_EPW = (*STATIONS.values(), "USA_TX_Austin-Mueller.Muni.AP.722540_TMY3.epw")
+ALL_EPW = tuple(STATIONS.values())
+SITE_STATIONS = ("austin", "memphis")
 
 
 def percentile_04(x):
@@ -70,14 +71,6 @@ def test_wet_bulb_matches_psychrolib_on_random_states():
     p_vapour = rng.uniform(50, 7000, 200)
     np.testing.assert_allclose(dew_point(p_vapour), [psychrolib.GetTDewPointFromVapPres(40.0, v) for v in p_vapour],
                                atol=2e-3)
-
-
-def test_wet_bulb_is_fast_on_a_year_of_hours():
-    rng = np.random.default_rng(1)
-    T_db, rh = rng.uniform(-10, 40, 8760), rng.uniform(0.1, 1.0, 8760)
-    tic = time.perf_counter()
-    wet_bulb(T_db, rh, 99e3)
-    assert time.perf_counter() - tic < 0.2
 
 
 # --------------------------------------------------------------------------- EPW reader
@@ -171,59 +164,42 @@ def test_read_epw_rejects_a_leap_year_and_missing_files(good_epw, tmp_path):
 # --------------------------------------------------------------------------- built-in typical years
 
 @pytest.mark.parametrize("location", sorted(STATIONS))
-def test_typical_year_matches_the_tmy3_file(real_years, location):
-    """Tolerances: annual means 0.5 K, monthly means 1 K, 0.4 % hourly values 1 K.
-    Hour counts are tail statistics. Many readings in the files are exactly 95 degF = 35.0 degC,
-    so warming every hour by 0.3 K raises the hours above 35 degC by 47 % (Austin) and 75 %
-    (Memphis) (see the next test): they are held to +-25 %. The hours with a wet bulb below
-    18 degC are held to +-10 % (the synthetic dew point lacks the hour-to-hour scatter of fronts)."""
-    real, synthetic = real_years[STATIONS[location]], typical_year(location)
-    for name in ("T_dry_bulb", "T_wet_bulb"):
-        a, b = real[name].values, synthetic[name].values
-        assert b.mean() == pytest.approx(a.mean(), abs=0.5)
-        assert percentile_04(b) == pytest.approx(percentile_04(a), abs=1.0)
-        monthly = [real[name].groupby("time.month").mean().values, synthetic[name].groupby("time.month").mean().values]
-        np.testing.assert_allclose(monthly[1], monthly[0], atol=1.0)
-    assert (synthetic.T_dry_bulb.values > 35).sum() == pytest.approx((real.T_dry_bulb.values > 35).sum(), rel=0.25)
-    assert (synthetic.T_wet_bulb.values < 18).sum() == pytest.approx((real.T_wet_bulb.values < 18).sum(), rel=0.10)
-    for name in ("global_horizontal_irradiance", "wind_speed"):
-        assert synthetic[name].values.mean() == pytest.approx(real[name].values.mean(), rel=0.05)
-
-
-def test_hours_above_35_are_sensitive_to_a_small_shift(real_years):
-    """Backs the +-25 % band above: warming by 0.3 K raises the count by more than 40 %."""
-    for name in STATIONS.values():
-        T = real_years[name].T_dry_bulb.values
-        assert (T + 0.3 > 35).sum() > 1.4 * (T > 35).sum()
+def test_typical_year_is_the_tmy3_file(real_years, location):
+    real, typical = real_years[STATIONS[location]], typical_year(location)
+    for name in weather.VARIABLES:
+        np.testing.assert_array_equal(typical[name].values, real[name].values)
+    assert STATIONS[location] in typical.attrs["source"] and "TMY3" in typical.attrs["source"]
 
 
 def test_typical_year_structure_and_physics():
     a, b = typical_year("austin"), typical_year("AUSTIN", year=2023)
-    np.testing.assert_array_equal(a.T_dry_bulb.values, b.T_dry_bulb.values)  # deterministic, case-insensitive
+    np.testing.assert_array_equal(a.T_dry_bulb.values, b.T_dry_bulb.values)  # case-insensitive
     assert a.sizes["time"] == 8760 and b.time.values[0] == np.datetime64("2023-01-01T00:00")
     assert set(a.data_vars) == set(weather.VARIABLES)
     assert {"location", "latitude", "longitude", "elevation", "time_zone", "source"} <= set(a.attrs)
     for ds in (a, typical_year("memphis")):
         T_db, T_wb, T_dp = ds.T_dry_bulb.values, ds.T_wet_bulb.values, ds.T_dew_point.values
-        assert np.all(T_dp <= T_wb + 1e-6) and np.all(T_wb <= T_db + 1e-6)
+        # the file's dew point and its integer-percent relative humidity (the wet bulb's input)
+        # disagree by up to 0.4 K in single hours
+        assert np.all(T_dp <= T_wb + 0.5) and np.all(T_wb <= T_db + 1e-6)
         assert np.all((ds.relative_humidity.values > 0) & (ds.relative_humidity.values <= 1))
-        assert np.abs(np.diff(T_db)).max() < 8.0  # days join without steps (the real files reach 11-12 K/h)
-        np.testing.assert_allclose(ds.p_atmosphere.values, psychrolib.GetStandardAtmPressure(ds.attrs["elevation"]))
     a.T_dry_bulb.values[:] = 0.0  # a caller's edit must not reach the cached year
     assert typical_year("austin").T_dry_bulb.values.max() > 30
 
 
 def test_unknown_location_lists_the_valid_ones():
-    with pytest.raises(InputError, match="'austin', 'memphis'"):
+    with pytest.raises(InputError, match="'austin', 'austin_mueller', 'memphis'"):
         typical_year("phoenix")
     with pytest.raises(InputError, match="non-leap"):
         typical_year("memphis", year=2028)
 
 
-def test_shipped_statistics_are_what_the_generator_derives(weather_dir, tmp_path):
-    for path in derive(weather_dir, tmp_path):
-        shipped = json.loads((weather._DATA / path.name).read_text())
-        assert json.loads(path.read_text()) == shipped
+@pytest.mark.parametrize("location", sorted(STATIONS))
+def test_design_conditions_are_read_from_the_station_file(design_reference, location):
+    ref, ours = design_reference[STATIONS[location]], design_conditions(location)
+    assert ours["cooling"]["0.4"] == {"T_dry_bulb": ref["cooling"]["DB_0p4_C"], "T_wet_bulb": ref["cooling"]["MCWB_0p4_C"]}
+    assert ours["evaporation"]["0.4"]["T_wet_bulb"] == ref["cooling"]["evap_WB_0p4_C"]
+    assert ours["T_dry_bulb_range"] == ref["cooling"]["hottest_month_DB_range_C"]
 
 
 def mean_hour(ghi):
@@ -249,7 +225,7 @@ ASHRAE_TABLE_6 = [0.88, 0.92, 0.95, 0.98, 1.00, 0.98, 0.91, 0.74, 0.55, 0.38, 0.
                   0.05, 0.00, 0.00, 0.06, 0.14, 0.24, 0.39, 0.50, 0.59, 0.68, 0.75, 0.82]
 
 
-@pytest.mark.parametrize("location", sorted(STATIONS))
+@pytest.mark.parametrize("location", SITE_STATIONS)
 @pytest.mark.parametrize("level", ["0.4", "1", "2"])
 def test_cooling_design_day(design_reference, location, level):
     ref = design_reference[STATIONS[location]]
@@ -269,7 +245,7 @@ def test_cooling_design_day(design_reference, location, level):
     assert np.all(np.diff(ds.T_wet_bulb.values[4:14]) > 0)  # wet bulb rises with the dry bulb at constant W
 
 
-@pytest.mark.parametrize("location", sorted(STATIONS))
+@pytest.mark.parametrize("location", SITE_STATIONS)
 def test_evaporation_design_day(design_reference, location):
     ref = design_reference[STATIONS[location]]["cooling"]
     ds = design_day(location, "evaporation_0.4", step=600)
@@ -288,7 +264,7 @@ def test_design_day_rejects_unknown_conditions():
         design_day("austin", date="someday")
 
 
-@pytest.mark.parametrize("location", sorted(STATIONS))
+@pytest.mark.parametrize("location", SITE_STATIONS)
 def test_return_periods_follow_the_published_values(design_reference, location):
     extremes = design_reference[STATIONS[location]]["extremes"]
     assert extreme_dry_bulb(location) == extremes["mean_extreme_annual_DB_max_C"]
@@ -312,14 +288,31 @@ def test_heat_wave(design_reference):
         heat_wave("memphis", days=0)
 
 
+@pytest.mark.parametrize("location", SITE_STATIONS)
+def test_heat_wave_carries_the_humid_design_air(real_years, design_reference, location):
+    """A heat wave is no drier than the station's humid design air: its wet bulb, hour by hour,
+    is at least the 0.4 % cooling design day's, its daily mean above every day of the TMY3 July,
+    and its peak at or below the extreme maximum wet bulb of the station."""
+    ref = design_reference[STATIONS[location]]
+    wave = heat_wave(location, days=5, start="2025-07-21")
+    design = design_day(location, "cooling_0.4", date="2025-07-21")
+    T_wb = wave.T_wet_bulb.values.reshape(5, 24)
+    assert np.all(T_wb >= design.T_wet_bulb.values - 1e-9)
+    p = psychrolib.GetStandardAtmPressure(ref["elevation_m"])
+    c = ref["cooling"]
+    W = max(psychrolib.GetHumRatioFromTWetBulb(c["MCDB_at_WB_0p4_C"], c["evap_WB_0p4_C"], p),
+            psychrolib.GetHumRatioFromTWetBulb(c["DB_0p4_C"], c["MCWB_0p4_C"], p))
+    W_cap = psychrolib.GetHumRatioFromTWetBulb(wave.T_dry_bulb.values.max(), ref["extremes"]["max_WB_C"], p)
+    assert heat_wave_humidity_ratio(location, float(wave.T_dry_bulb.values.max())) == pytest.approx(min(W, W_cap), rel=1e-4)
+    july = real_years[STATIONS[location]].T_wet_bulb.sel(time=slice("2025-07-01", "2025-07-31")).values
+    assert T_wb.mean(axis=1).min() > july.reshape(31, 24).mean(axis=1).max() - 1.0
+    assert T_wb.max() <= ref["extremes"]["max_WB_C"] + 0.01
+
+
 # --------------------------------------------------------------------------- load_weather
 
-def test_load_weather_interpolates_the_typical_year_quickly():
-    typical_year("austin")  # warm the cache, as a simulator's first call would
-    tic = time.perf_counter()
+def test_load_weather_interpolates_the_typical_year():
     ds = load_weather("austin", start="2025-07-21", duration=86400, step=1)
-    elapsed = time.perf_counter() - tic
-    assert elapsed < 0.5
     hourly = typical_year("austin").sel(time="2025-07-21")
     assert ds.sizes["time"] == 86400 and set(ds.data_vars) == set(weather.VARIABLES)
     np.testing.assert_allclose(ds.T_dry_bulb.values[::3600], hourly.T_dry_bulb.values)
@@ -344,7 +337,7 @@ def test_load_weather_from_an_epw_file(weather_dir, real_years):
     ds = load_weather(weather_dir / name, start="2025-08-10 06:00", duration=3 * 3600, step=900)
     expected = real_years[name].T_dry_bulb.sel(time=slice("2025-08-10 06:00", "2025-08-10 09:00")).values
     np.testing.assert_allclose(ds.T_dry_bulb.values[::4], expected[:3])
-    assert ds.attrs["source"] == name
+    assert ds.attrs["source"] == f"EPW file {name}"
 
 
 def test_load_weather_design_and_heat_wave_specs(design_reference):

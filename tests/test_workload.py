@@ -24,9 +24,9 @@ QUIET = dict(checkpoint_duration=0.0, restart_interval_reference=math.inf)  # no
 
 
 @pytest.fixture(scope="module")
-def trace(shared_dir):
+def trace(gpu_trace_dir):
     """Function returning the samples of one named phase of the H200 trace (powers in W)."""
-    folder = shared_dir / "data" / "gpu_trace"
+    folder = gpu_trace_dir
     samples = pd.read_csv(folder / "trace.csv")
     samples["t"] = samples["t_unix_s"]
     samples["P_avg"] = samples["power_avg_mW"] / 1e3
