@@ -125,10 +125,15 @@ class CDUModel(Entry):
 
 @dataclass(frozen=True, kw_only=True)
 class ChillerModel(Entry):
-    """Electric chiller, EnergyPlus Chiller:Electric:EIR (DOE-2) form."""
+    """Electric chiller: rating, EnergyPlus Chiller:Electric:EIR (DOE-2) curves, free-cooling coil."""
 
     kind: ClassVar[str] = "chiller"
     condenser: str = text(choices=("water", "air"))
+    performance: str = text("carnot", choices=("carnot", "eir"),
+                            doc="'carnot': Carnot fraction calibrated at the rating (valid to ~40 degC leaving "
+                                "water); 'eir': the EIR curves (valid inside their limits only)")
+    T_condenser_max: float = q("temperature", doc="highest entering condenser water or outdoor air the compressor "
+                                                  "runs at (high-pressure limit)")
     Q_flow_nominal: float = q("power", doc="reference cooling capacity (W)")
     COP_nominal: float = q("dimensionless", within=(0.5, 30.0), doc="reference COP")
     T_leaving_reference: float = q("temperature", within=(-10.0, 50.0), doc="reference leaving chilled-water temperature")
@@ -142,8 +147,11 @@ class ChillerModel(Entry):
     plr_min: float = q("dimensionless", at_most=1.0)
     plr_max: float = q("dimensionless", within=(None, 1.5))
     min_unloading_ratio: float = q("dimensionless", at_most=1.0)
-    free_cooling_approach: float = q("temperature_difference", 0.0, positive=False,
-                                     doc="free-cooling coil: leaving water minus outdoor dry bulb (K); 0 = no coil")
+    UA_free_cooling_nominal: float = q("thermal_conductance", 0.0, positive=False,
+                                       doc="free-cooling coil UA at its nominal flows (W/K); 0 = no coil")
+    m_flow_air_free_cooling_nominal: float = q("mass_flow", 0.0, positive=False,
+                                               doc="free-cooling coil air flow at full fan speed; its nominal water "
+                                                   "flow carries the same heat capacity rate")
     P_free_cooling_fan_nominal: float = q("power", 0.0, positive=False,
                                           doc="free-cooling coil fans at full speed (W)")
 

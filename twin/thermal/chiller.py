@@ -1,5 +1,23 @@
-"""Electric chillers: the EnergyPlus ``Chiller:Electric:EIR`` (DOE-2) model, an
-air-cooled variant with a free-cooling coil, and chiller staging.
+"""Electric chillers: a Carnot-fraction model valid at warm leaving water, the EnergyPlus
+``Chiller:Electric:EIR`` (DOE-2) model, and chiller staging.
+
+Carnot-fraction model (the form of Modelica Buildings ``Buildings.Fluid.Chillers.Carnot_TEva``:
+COP = eta_Carnot * COP_Carnot * eta_PL), temperatures in K for the Carnot terms::
+
+    T_evaporating = T_chilled_water_leaving - dT_evaporator
+    T_condensing  = T_condenser_entering + dT_condenser          (water or outdoor air)
+    COP_full      = eta_Carnot * T_evaporating / max(T_condensing - T_evaporating, lift_min)
+    eta_Carnot    = COP_nominal / (the same Carnot term at the unit's rating point)
+    Q_flow_available = Q_flow_nominal * min(1, COP_full / COP_nominal)   (motor sized at the rating)
+                       and 0 where T_condenser_entering > T_condenser_max (high-pressure limit)
+    P = Q_flow_available / COP_full * EIRFPLR(PLR_power) * cycling   (part load as in the EIR model)
+
+The refrigerant approaches are those a chiller manufacturer's engineer states for selection
+(condensing 25 F above ambient air or 20 F above entering condenser water, evaporating 10 F
+below leaving chilled water: G. Oswalt, Advantage Engineering).  Calibrated at the unit's own
+rating, the model follows the published EnergyPlus curve sets inside their limits (tested) and
+stays valid where they are clamped: leaving water up to ~40 degC; COP stays below the Carnot COP
+between the same water temperatures.
 
 Model (x = leaving chilled-water temperature, y = entering condenser temperature, degC)::
 
@@ -24,6 +42,12 @@ References:
   sets: EnergyPlus ``datasets/Chillers.idf`` (CoolTools data, 1991-2001).
 - Air-cooled reference rating point 6.67 degC (44 F) leaving chilled water /
   35 degC (95 F) entering air: AHRI Standard 550/590.
+- Wetter et al., Modelica Buildings library, ``Buildings.Fluid.Chillers.Carnot_TEva``
+  (Carnot-efficiency chiller with approach temperatures and a part-load polynomial).
+- G. Oswalt, Advantage Engineering (chiller manufacturer), engineering notes: condensing
+  temperature 25 F above ambient air / 20 F above condenser water, evaporating 10 F below the
+  leaving water; EER 11.3 at 95 F air and 17.1 at 70 F air for 50 F water
+  (http://wiki.greengaragedetroit.com/index.php?title=Glenn_Oswalt_-_Engineer_Advantage_Engineering).
 """
 
 from __future__ import annotations
@@ -33,10 +57,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: AHRI 550/590 air-cooled rating: entering condenser air temperature (degC).
-T_AIR_COOLED_RATING = 35.0
-#: AHRI 550/590 water-cooled rating (the DOE-2 reference): entering condenser water (degC).
-T_WATER_COOLED_RATING = 29.44
+#: Refrigerant approaches (K): evaporating below leaving chilled water; condensing above entering
+#: condenser water or outdoor air (Oswalt, Advantage Engineering: 10 F, 20 F, 25 F).
+DT_EVAPORATOR = 10.0 / 1.8
+DT_CONDENSER = {"water": 20.0 / 1.8, "air": 25.0 / 1.8}
+#: Smallest refrigerant lift a compressor is credited with (K) [estimate: centrifugal and screw
+#: compressors need some head for oil return and stable flow].
+LIFT_MIN = 10.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +138,73 @@ def chiller_operation(chiller: ElectricEIRChiller, Q_flow_load, T_chilled_water_
     Q_flow_load = np.maximum(np.asarray(Q_flow_load, dtype=float), 0.0)
     Q_flow_available = chiller.Q_flow_nominal * np.maximum(
         chiller.CAPFT(T_chilled_water_leaving, T_condenser_entering), 0.0)
+    EIRFT = np.maximum(chiller.EIRFT(T_chilled_water_leaving, T_condenser_entering), 0.0)
+    return _part_load(chiller, Q_flow_load, Q_flow_available, Q_flow_available / chiller.COP_nominal * EIRFT)
+
+
+def carnot_cop(T_cold, T_hot):
+    """Carnot COP of a refrigerator between ``T_cold`` and ``T_hot`` (degC); inf where T_hot <= T_cold."""
+    T_cold, T_hot = np.asarray(T_cold, dtype=float), np.asarray(T_hot, dtype=float)
+    lift = T_hot - T_cold
+    return np.where(lift > 0, (T_cold + 273.15) / np.where(lift > 0, lift, 1.0), np.inf)
+
+
+@dataclass(frozen=True)
+class CarnotChiller:
+    """Parameters of a Carnot-fraction chiller (see the module docstring).
+
+    Q_flow_nominal (W) and COP_nominal (-) at the rating T_leaving_nominal /
+    T_condenser_nominal (degC); dT_evaporator, dT_condenser: refrigerant approaches (K);
+    EIRFPLR, PLR_min, PLR_max, min_unloading_ratio as in :class:`ElectricEIRChiller`;
+    T_condenser_max: highest entering condenser water or air (degC) at which it runs.
+    """
+
+    Q_flow_nominal: float
+    COP_nominal: float
+    T_leaving_nominal: float
+    T_condenser_nominal: float
+    EIRFPLR: "Quadratic"
+    PLR_min: float
+    PLR_max: float
+    min_unloading_ratio: float
+    T_condenser_max: float
+    dT_evaporator: float = DT_EVAPORATOR
+    dT_condenser: float = DT_CONDENSER["water"]
+    lift_min: float = LIFT_MIN
+    compressor_heat_to_condenser: float = 1.0
+
+    def _carnot(self, T_leaving, T_condenser_entering):
+        T_evaporating = np.asarray(T_leaving, dtype=float) - self.dT_evaporator
+        lift = np.maximum(np.asarray(T_condenser_entering, dtype=float) + self.dT_condenser - T_evaporating,
+                          self.lift_min)
+        return (T_evaporating + 273.15) / lift
+
+    @property
+    def eta_carnot(self) -> float:
+        """Carnot fraction (-) that reproduces COP_nominal at the rating."""
+        return float(self.COP_nominal / self._carnot(self.T_leaving_nominal, self.T_condenser_nominal))
+
+    def COP_full_load(self, T_leaving, T_condenser_entering):
+        """COP at full load (-) at leaving chilled water and entering condenser temperatures (degC)."""
+        return self.eta_carnot * self._carnot(T_leaving, T_condenser_entering)
+
+    def capacity(self, T_leaving, T_condenser_entering):
+        """Available capacity (W): motor-limited above the rating lift, nothing above T_condenser_max."""
+        ratio = np.minimum(self.COP_full_load(T_leaving, T_condenser_entering) / self.COP_nominal, 1.0)
+        return np.where(np.asarray(T_condenser_entering) <= self.T_condenser_max, self.Q_flow_nominal * ratio, 0.0)
+
+
+def carnot_chiller_operation(chiller: CarnotChiller, Q_flow_load, T_chilled_water_leaving,
+                             T_condenser_entering) -> ChillerOperation:
+    """Power and heat flows of one Carnot-fraction chiller serving ``Q_flow_load`` (W)."""
+    Q_flow_load = np.maximum(np.asarray(Q_flow_load, dtype=float), 0.0)
+    Q_flow_available = chiller.capacity(T_chilled_water_leaving, T_condenser_entering)
+    COP = chiller.COP_full_load(T_chilled_water_leaving, T_condenser_entering)
+    return _part_load(chiller, Q_flow_load, Q_flow_available, Q_flow_available / COP)
+
+
+def _part_load(chiller, Q_flow_load, Q_flow_available, P_full) -> ChillerOperation:
+    """Part-load operation shared by both models: PLR, cycling, false loading, power, heat flows."""
     running = Q_flow_available > 0.0
     PLR = np.where(running, np.minimum(Q_flow_load / np.where(running, Q_flow_available, 1.0),
                                        chiller.PLR_max), 0.0)
@@ -118,39 +212,39 @@ def chiller_operation(chiller: ElectricEIRChiller, Q_flow_load, T_chilled_water_
     cycling_ratio = np.minimum(PLR / chiller.PLR_min, 1.0)
     PLR_power = np.where(running, np.maximum(PLR, chiller.min_unloading_ratio), 0.0)
     Q_flow_false_load = np.maximum(Q_flow_available * PLR_power * cycling_ratio - Q_flow_evaporator, 0.0)
-    EIRFT = np.maximum(chiller.EIRFT(T_chilled_water_leaving, T_condenser_entering), 0.0)
-    EIRFPLR = np.maximum(chiller.EIRFPLR(PLR_power), 0.0)
-    P = Q_flow_available / chiller.COP_nominal * EIRFT * EIRFPLR * cycling_ratio
+    P = P_full * np.maximum(chiller.EIRFPLR(PLR_power), 0.0) * cycling_ratio
     Q_flow_condenser = P * chiller.compressor_heat_to_condenser + Q_flow_evaporator + Q_flow_false_load
     return ChillerOperation(P, Q_flow_evaporator, Q_flow_condenser, Q_flow_available,
                             Q_flow_false_load, Q_flow_load - Q_flow_evaporator, PLR, cycling_ratio)
 
 
+def operation(chiller, Q_flow_load, T_chilled_water_leaving, T_condenser_entering) -> ChillerOperation:
+    """:func:`carnot_chiller_operation` or :func:`chiller_operation`, by the type of ``chiller``."""
+    run = carnot_chiller_operation if isinstance(chiller, CarnotChiller) else chiller_operation
+    return run(chiller, Q_flow_load, T_chilled_water_leaving, T_condenser_entering)
+
+
+def capacity(chiller, T_chilled_water_leaving, T_condenser_entering):
+    """Available capacity (W) of either model at the given temperatures (degC)."""
+    if isinstance(chiller, CarnotChiller):
+        return chiller.capacity(T_chilled_water_leaving, T_condenser_entering)
+    return chiller.Q_flow_nominal * np.maximum(chiller.CAPFT(T_chilled_water_leaving, T_condenser_entering), 0.0)
+
+
 @dataclass(frozen=True)
 class AirCooledChiller:
-    """Air-cooled chiller, optionally with a free-cooling (economiser) coil.
+    """Air-cooled chiller (compressor circuit ``chiller``, its COP with condenser fans, as
+    AHRI 550/590 rates air-cooled units) with an optional free-cooling coil ``coil``.
 
-    The curves of ``chiller`` are evaluated at condenser temperature
-    T_dry_bulb + ``condenser_offset``.  With curves fitted against entering
-    air temperature the offset is 0.  Reusing a water-cooled DOE-2 curve shape
-    for an air-cooled machine with ``condenser_offset`` = T_WATER_COOLED_RATING
-    - T_AIR_COOLED_RATING (-5.56 K), so that the curves equal one at the AHRI
-    air-cooled rating point, is an engineering estimate, not a published
-    air-cooled fit; COP_nominal must then be an air-cooled COP (condenser
-    fans included, as in EnergyPlus).
-
-    Free-cooling coil [estimate]: when T_dry_bulb + ``free_cooling_approach``
-    < T_return, the coil pre-cools the return water to that temperature (not
-    below the set-point) and the compressor trims the rest.  Its fans draw
-    ``P_free_cooling_fan_nominal`` times the cube of the air-flow fraction,
-    taken as the share of the coil's full-fan temperature drop that is needed.
-    ``free_cooling_approach = None`` means no coil.
+    The coil is an air-water exchanger upstream of the evaporator, modelled as a dry cooler
+    (:class:`twin.thermal.dry_cooler.DryCooler`: effectiveness-NTU with film-scaled UA, fan
+    power by the cube law) whose fans modulate so the water leaves no colder than the
+    set-point; it runs only where the outdoor air is colder than the returning water.  The
+    compressor trims what the coil leaves.  ``coil = None``: no coil.
     """
 
-    chiller: ElectricEIRChiller
-    condenser_offset: float = 0.0
-    free_cooling_approach: float | None = None
-    P_free_cooling_fan_nominal: float = 0.0
+    chiller: "CarnotChiller | ElectricEIRChiller"
+    coil: "DryCooler | None" = None
 
 
 class AirCooledOperation(NamedTuple):
@@ -165,24 +259,26 @@ class AirCooledOperation(NamedTuple):
     T_precooled: np.ndarray  #: water temperature after the free-cooling coil (degC)
 
 
+def free_cooling(coil, m_flow, cp, T_return, T_supply_set, T_dry_bulb):
+    """``(T_precooled, P_fan)`` of a free-cooling coil (degC, W): off where the air is not colder than the water."""
+    from twin.thermal.dry_cooler import dry_cooler_operation
+
+    m_flow, T_return, T_supply_set, T_dry_bulb = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (
+        m_flow, T_return, T_supply_set, T_dry_bulb)))
+    if coil is None:
+        return T_return.copy(), np.zeros_like(T_return)
+    active = (T_dry_bulb < T_return) & (T_return > T_supply_set) & (m_flow > 0)
+    op = dry_cooler_operation(coil, T_return, m_flow, cp, T_dry_bulb, T_dry_bulb, T_supply_set)
+    return np.where(active, op.T_water_leaving, T_return), np.where(active, op.P_fan, 0.0)
+
+
 def air_cooled_chiller_operation(unit: AirCooledChiller, m_flow, cp, T_return, T_supply_set,
                                  T_dry_bulb) -> AirCooledOperation:
     """Operation of an air-cooled chiller cooling ``m_flow`` (kg/s) from T_return to T_supply_set."""
-    m_flow, T_return = np.asarray(m_flow, dtype=float), np.asarray(T_return, dtype=float)
-    T_supply_set, T_dry_bulb = np.asarray(T_supply_set, dtype=float), np.asarray(T_dry_bulb, dtype=float)
-    if unit.free_cooling_approach is None:
-        T_precooled = T_return + np.zeros_like(T_dry_bulb)
-        fan_fraction = np.zeros_like(T_precooled)
-    else:
-        T_coil = T_dry_bulb + unit.free_cooling_approach
-        active = T_coil < T_return
-        T_precooled = np.where(active, np.maximum(T_coil, T_supply_set), T_return)
-        span = np.where(active, T_return - T_coil, 1.0)
-        fan_fraction = np.where(active, np.clip((T_return - T_precooled) / span, 0.0, 1.0), 0.0)
-    Q_flow_free_cooling = m_flow * cp * (T_return - T_precooled)
-    load = m_flow * cp * np.maximum(T_precooled - T_supply_set, 0.0)
-    op = chiller_operation(unit.chiller, load, T_supply_set, T_dry_bulb + unit.condenser_offset)
-    P_fan = unit.P_free_cooling_fan_nominal * fan_fraction**3
+    T_precooled, P_fan = free_cooling(unit.coil, m_flow, cp, T_return, T_supply_set, T_dry_bulb)
+    Q_flow_free_cooling = np.asarray(m_flow) * cp * (np.asarray(T_return) - T_precooled)
+    load = np.asarray(m_flow) * cp * np.maximum(T_precooled - T_supply_set, 0.0)
+    op = operation(unit.chiller, load, T_supply_set, T_dry_bulb)
     return AirCooledOperation(op.P + P_fan, P_fan, Q_flow_free_cooling, op.Q_flow_evaporator,
                               op.Q_flow_unmet, Q_flow_free_cooling + op.Q_flow_condenser + P_fan,
                               T_precooled)

@@ -31,6 +31,7 @@ import numpy as np
 
 from twin.media import CP_AIR, latent_heat_vaporisation
 from twin.thermal.heat_exchanger import UA_film_scaled, heat_exchange
+from twin.thermal.roots import monotone_root
 
 ECONOMISER_OFF = 0
 ECONOMISER_PARTIAL = 1
@@ -96,31 +97,26 @@ class DryCoolerOperation(NamedTuple):
     m_flow_evaporation: np.ndarray  #: pad water evaporated (kg/s)
 
 
-_ITERATIONS = 40
-
-
 def dry_cooler_operation(cooler: DryCooler, T_water_entering, m_flow_water, cp_water, T_dry_bulb,
                          T_wet_bulb, T_leaving_set, adiabatic=False) -> DryCoolerOperation:
     """Fan speed and heat flow of a dry cooler holding T_leaving_set (degC).
 
-    The fan speed is solved by vectorised bisection in [FR_air_min, 1]: at
-    full speed the water may stay above the set-point (capacity-limited), at
-    minimum speed it may fall below.  ``adiabatic`` (bool, per element) wets
-    the pads.
+    The fan speed in [FR_air_min, 1] is solved with :func:`twin.thermal.roots.monotone_root`
+    (vectorised): at full speed the water may stay above the set-point (capacity-limited), at
+    minimum speed it may fall below.  ``adiabatic`` (bool, per element) wets the pads.
     """
     T_air = np.where(adiabatic, pad_outlet_temperature(T_dry_bulb, T_wet_bulb, cooler.pad_effectiveness),
                      T_dry_bulb)
-    shape = np.broadcast(T_water_entering, m_flow_water, T_air, T_leaving_set).shape
-    low, high = np.full(shape, cooler.FR_air_min), np.ones(shape)
-    for _ in range(_ITERATIONS):
-        mid = 0.5 * (low + high)
-        _, T_out, _ = dry_cooler_heat_exchange(cooler, T_water_entering, m_flow_water, cp_water, T_air, mid)
-        too_warm = T_out > T_leaving_set
-        low, high = np.where(too_warm, mid, low), np.where(too_warm, high, mid)
-    FR_air = 0.5 * (low + high)
-    FR_air = np.where(high >= 1.0, 1.0, np.where(low <= cooler.FR_air_min, cooler.FR_air_min, FR_air))
-    Q_flow, T_water_leaving, T_air_leaving = dry_cooler_heat_exchange(
-        cooler, T_water_entering, m_flow_water, cp_water, T_air, FR_air)
+    T_in, m_flow, T_air, T_set, cp = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (
+        T_water_entering, m_flow_water, T_air, T_leaving_set, cp_water)))
+
+    def too_warm(FR):
+        _, T_out, _ = dry_cooler_heat_exchange(cooler, T_in[..., None], m_flow[..., None], cp[..., None],
+                                               T_air[..., None], FR)
+        return T_out - T_set[..., None]
+
+    FR_air = monotone_root(too_warm, np.full(T_in.shape, cooler.FR_air_min), np.ones(T_in.shape))
+    Q_flow, T_water_leaving, T_air_leaving = dry_cooler_heat_exchange(cooler, T_in, m_flow, cp, T_air, FR_air)
     m_flow_air = FR_air * cooler.m_flow_air_nominal
     m_flow_evaporation = np.where(adiabatic, pad_evaporation(m_flow_air, T_dry_bulb, T_air), 0.0)
     return DryCoolerOperation(T_water_leaving, T_air, T_air_leaving, FR_air,

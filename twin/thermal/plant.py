@@ -55,6 +55,31 @@ def eir_chiller(model: ChillerModel) -> chillers.ElectricEIRChiller:
         PLR_min=model.plr_min, PLR_max=model.plr_max, min_unloading_ratio=model.min_unloading_ratio)
 
 
+def carnot_chiller(model: ChillerModel) -> chillers.CarnotChiller:
+    """The Carnot-fraction parameters of a catalogue entry, calibrated at its rating."""
+    return chillers.CarnotChiller(
+        Q_flow_nominal=model.Q_flow_nominal, COP_nominal=model.COP_nominal,
+        T_leaving_nominal=model.T_leaving_reference, T_condenser_nominal=model.T_condenser_reference,
+        EIRFPLR=chillers.Quadratic(model.eirfplr, 0.0, model.plr_max), PLR_min=model.plr_min,
+        PLR_max=model.plr_max, min_unloading_ratio=model.min_unloading_ratio, T_condenser_max=model.T_condenser_max,
+        dT_condenser=chillers.DT_CONDENSER[model.condenser])
+
+
+def compressor(model: ChillerModel):
+    """The compressor model a catalogue entry names in ``performance`` ('carnot' or 'eir')."""
+    return carnot_chiller(model) if model.performance == "carnot" else eir_chiller(model)
+
+
+def free_cooling_coil(model: ChillerModel) -> dry_coolers.DryCooler | None:
+    """The free-cooling coil of an air-cooled catalogue entry (None without one)."""
+    if not model.UA_free_cooling_nominal:
+        return None
+    m_air = model.m_flow_air_free_cooling_nominal
+    return dry_coolers.DryCooler(UA_nominal=model.UA_free_cooling_nominal, m_flow_air_nominal=m_air,
+                                 m_flow_water_nominal=m_air * CP_AIR / CP_WATER,
+                                 P_fan_nominal=model.P_free_cooling_fan_nominal, FR_air_min=0.1)
+
+
 def tower_cell(model: CoolingTowerModel) -> towers.CoolingTower:
     """The tower parameters of a catalogue cell (design water flow from duty and range)."""
     return towers.CoolingTower(
@@ -104,14 +129,27 @@ class PlantOperation(NamedTuple):
     Q_flow_rejected: np.ndarray  #: heat given to the atmosphere (W)
     m_flow_water_use: np.ndarray  #: make-up / spray water (kg/s)
     n_chillers_on: np.ndarray  #: chillers running (-)
+    Q_flow_unmet: np.ndarray | float = 0.0  #: heat the plant could not remove to reach T_set (W)
 
 
 def operate(plant: LoopPlant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb) -> PlantOperation:
-    """Cool ``C_flow`` (W/K) of facility water from ``T_return`` toward ``T_set`` (degC)."""
+    """Cool ``C_flow`` (W/K) of facility water from ``T_return`` toward ``T_set`` (degC).
+
+    Nothing is held beyond what the equipment can do: chillers above their condenser limit
+    or out of capacity leave the water warm, and ``Q_flow_unmet`` says by how much.
+    """
     T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb = np.broadcast_arrays(
         *(np.asarray(a, dtype=float) for a in (T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)))
     if plant.arrangement == "air_cooled_chillers":
-        return _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb)
+        op = _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb)
+    else:
+        op = _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)
+    unmet = C_flow * np.maximum(op.T_supply - T_set, 0.0)
+    return op._replace(Q_flow_unmet=unmet)
+
+
+def _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb) -> PlantOperation:
+    """Towers or dry coolers pre-cool the water (economiser); chillers, if any, trim the rest."""
     zero = np.zeros_like(T_return)
     if plant.arrangement in ("towers", "towers_with_chillers"):
         T_pre, P_fans, water = _towers(plant, T_return, C_flow, T_set, T_wet_bulb)
@@ -137,11 +175,13 @@ def operate(plant: LoopPlant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb) -
 
 def _run_chillers(model: ChillerModel, n_units: int, load, T_leaving, T_condenser):
     """Stage identical chillers for ``load`` (W) and share it equally among those running."""
-    eir = eir_chiller(model)
-    capacity = model.Q_flow_nominal * np.maximum(eir.CAPFT(T_leaving, T_condenser), 1e-9)
+    unit = compressor(model)
+    capacity = np.maximum(chillers.capacity(unit, T_leaving, T_condenser), 1e-9)
     n_on = chillers.stage_chillers(load, capacity, n_units, PLR_max=model.plr_max, n_redundant=0).n_on
+    n_on = np.where(capacity > 1e-9, n_on, 0)
     share = load / np.maximum(n_on, 1)
-    return chillers.chiller_operation(eir, share, T_leaving, T_condenser), n_on
+    op = chillers.operation(unit, np.where(n_on > 0, share, 0.0), T_leaving, T_condenser)
+    return op, n_on
 
 
 def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb) -> PlantOperation:
@@ -151,14 +191,11 @@ def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb) -> PlantOperation:
     zero = np.zeros_like(T_return)
     if n == 0:
         return PlantOperation(T_return, zero, zero, zero, zero, zero, zero, zero)
-    unit = chillers.AirCooledChiller(
-        eir_chiller(model), condenser_offset=0.0,
-        free_cooling_approach=model.free_cooling_approach or None,
-        P_free_cooling_fan_nominal=model.P_free_cooling_fan_nominal)
-    coils = chillers.air_cooled_chiller_operation(unit, C_flow / n, 1.0, T_return, T_set, T_dry_bulb)
-    free = coils.Q_flow_free_cooling * n
-    P_fans = coils.P_free_cooling_fan * n
-    trim = C_flow * np.maximum(coils.T_precooled - T_set, 0.0)
+    T_pre, P_fan = chillers.free_cooling(free_cooling_coil(model), C_flow / (n * CP_WATER), CP_WATER, T_return,
+                                         T_set, T_dry_bulb)
+    free = C_flow * (T_return - T_pre)
+    P_fans = P_fan * n
+    trim = C_flow * np.maximum(T_pre - T_set, 0.0)
     op, n_on = _run_chillers(model, n, trim, T_set, T_dry_bulb)
     removed = free + op.Q_flow_evaporator * n_on
     T_supply = T_return - removed / np.where(C_flow > 0, C_flow, 1.0)
