@@ -219,7 +219,7 @@ LIBRARY = {
                             "Chillers trip at 15:00 (at=) for 1 h (duration=): all of them, or units= of them "
                             "(units=1 tests N+1)."),
     "tower_fan_failure": _outage("tower_fan_failure", "tower", "15:00", "2 h",
-                                 "Cooling-tower cells lose their fans (taken out of service), fraction= of them "
+                                 "Cooling-tower cells lose their fans and reject heat by free convection only, fraction= of them "
                                  "(default all)."),
     "dry_cooler_failure": _outage("dry_cooler_failure", "dry_cooler", "15:00", "2 h", "Dry coolers out of service, fraction= of them."),
     "pump_trip": _outage("pump_trip", "fws_pump", "15:00", "30 min",

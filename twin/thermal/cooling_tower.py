@@ -14,9 +14,14 @@ suffices the fan stays off, else the fan runs at FR_air_min, cycling on and off
 if FR_air_min overshoots, or modulates FR_air in [FR_air_min, 1] to hold the
 set-point.
 
-Water use: evaporation Q_flow/h_fg (all rejected heat taken as latent, an upper
-bound), drift as a fraction of the circulating water, blowdown
-evaporation/(cycles - 1) - drift (EnergyPlus "ConcentrationRatio" mode).
+Water use: evaporation from the air-side heat and mass balance with saturated exit air
+(EnergyPlus "SaturatedExit" evaporation mode): the air leaves with the entering enthalpy plus
+Q_flow / m_flow_air, saturated; evaporation = m_flow_air * (W_out - W_in).  The design air
+flow follows from a design water-to-air mass ratio ``LG_nominal``.  Drift is a fraction of the
+circulating water, blowdown evaporation/(cycles - 1) - drift (EnergyPlus "ConcentrationRatio").
+
+Controls are solved on whole arrays with :func:`twin.thermal.roots.monotone_root` (no
+per-element or per-step bisection loops).
 
 References:
 - EnergyPlus Engineering Reference, "Variable Speed Cooling Towers", tables of
@@ -29,6 +34,9 @@ References:
   minimum air-flow ratio 0.2, free convection 0.125, drift 0.008 %,
   concentration ratio 3, cubic fan-power curve.
 - ASHRAE 90.1-2016 section 6.5.5.2.1 (fan power at 50 % air flow <= 30 %).
+- EnergyPlus Engineering Reference, "Cooling Towers: evaporation loss" (saturated exit air);
+  ASHRAE Handbook-HVAC Systems and Equipment (2016) ch. 40: water-to-air mass ratios of
+  towers ~0.75-1.5 (1.2 is used as the design value here, an estimate).
 """
 
 from __future__ import annotations
@@ -39,6 +47,10 @@ from typing import NamedTuple
 import numpy as np
 
 from twin.media import latent_heat_vaporisation
+from twin.thermal.roots import monotone_root
+from twin.weather.psychrometrics import (
+    humidity_ratio_at_wet_bulb, moist_air_enthalpy, saturation_humidity_ratio, standard_pressure,
+)
 
 #: Design water flow of the built-in correlations per watt rejected (m3/s per W).
 V_FLOW_WATER_PER_W = 0.000043e-3
@@ -151,6 +163,12 @@ class CoolingTower:
     fan_power_curve: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)
     drift_fraction: float = 8.0e-5
     cycles_of_concentration: float = 3.0
+    LG_nominal: float = 1.2
+
+    @property
+    def m_flow_air_nominal(self) -> float:
+        """Design (full-fan) dry-air mass flow (kg/s)."""
+        return self.m_flow_water_nominal / self.LG_nominal
 
 
 def fan_power(tower: CoolingTower, FR_air):
@@ -160,36 +178,45 @@ def fan_power(tower: CoolingTower, FR_air):
     return tower.P_fan_nominal * np.maximum(c0 + x * (c1 + x * (c2 + x * c3)), 0.0)
 
 
-_ITERATIONS = 30
-
-
 def leaving_water_temperature(tower: CoolingTower, T_water_entering, FR_water, T_wet_bulb, FR_air):
     """Leaving water temperature (degC) at a fixed air-flow ratio: solves T = Twb + approach(T_in - T).
 
-    Vectorised bisection on [Twb, T_in]; water entering at or below the wet
-    bulb leaves unchanged.
+    Water entering at or below the wet bulb leaves unchanged.  Arguments broadcast.
     """
     approach = APPROACH_CORRELATIONS[tower.correlation]
-    T_in, T_wb = np.broadcast_arrays(np.asarray(T_water_entering, dtype=float),
-                                     np.asarray(T_wet_bulb, dtype=float))
-    low, high = np.minimum(T_wb, T_in), T_in.copy()
-    for _ in range(_ITERATIONS):
-        mid = 0.5 * (low + high)
-        below = mid - T_wb < approach(T_wb, T_in - mid, FR_water, FR_air)
-        low, high = np.where(below, mid, low), np.where(below, high, mid)
-    return 0.5 * (low + high)
+    T_in, T_wb, FR_water, FR_air = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (
+        T_water_entering, T_wet_bulb, FR_water, FR_air)))
+    e = (..., None)
+
+    def excess(T):
+        return T - T_wb[e] - approach(T_wb[e], T_in[e] - T, FR_water[e], FR_air[e])
+
+    return monotone_root(excess, np.minimum(T_wb, T_in), T_in)
 
 
 def air_flow_ratio_for_approach(tower: CoolingTower, T_wet_bulb, T_range, FR_water, approach_target):
-    """FR_air in [FR_air_min, 1] at which the correlation gives ``approach_target`` (K), by bisection."""
+    """FR_air in [FR_air_min, 1] at which the correlation gives ``approach_target`` (K)."""
     approach = APPROACH_CORRELATIONS[tower.correlation]
-    shape = np.broadcast(T_wet_bulb, T_range, FR_water, approach_target).shape
-    low, high = np.full(shape, tower.FR_air_min), np.ones(shape)
-    for _ in range(_ITERATIONS):
-        mid = 0.5 * (low + high)
-        too_little_air = approach(T_wet_bulb, T_range, FR_water, mid) > approach_target
-        low, high = np.where(too_little_air, mid, low), np.where(too_little_air, high, mid)
-    return 0.5 * (low + high)
+    T_wb, T_range, FR_water, target = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (
+        T_wet_bulb, T_range, FR_water, approach_target)))
+    e = (..., None)
+    return monotone_root(lambda FR: approach(T_wb[e], T_range[e], FR_water[e], FR) - target[e],
+                         np.full(T_wb.shape, tower.FR_air_min), np.ones(T_wb.shape))
+
+
+def evaporation(m_flow_air, Q_flow, T_dry_bulb, T_wet_bulb, p_atmosphere=101325.0):
+    """Water evaporated (kg/s) by air of mass flow ``m_flow_air`` (kg/s dry air) taking ``Q_flow`` (W),
+    leaving saturated: the air-side heat and mass balance (EnergyPlus "SaturatedExit")."""
+    m_flow_air, Q_flow, T_db, T_wb, p = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (
+        m_flow_air, Q_flow, T_dry_bulb, T_wet_bulb, p_atmosphere)))
+    W_in = humidity_ratio_at_wet_bulb(T_db, T_wb, p)
+    flowing = m_flow_air > 0
+    h_out = moist_air_enthalpy(T_db, W_in) + np.maximum(Q_flow, 0.0) / np.where(flowing, m_flow_air, 1.0)
+    e = (..., None)
+    T_out = monotone_root(lambda T: moist_air_enthalpy(T, saturation_humidity_ratio(T, p[e])) - h_out[e],
+                          T_wb - 1.0, np.maximum(T_wb, T_db) + 60.0)
+    W_out = saturation_humidity_ratio(T_out, p)
+    return np.where(flowing & (Q_flow > 0), m_flow_air * np.maximum(W_out - W_in, 0.0), 0.0)
 
 
 class TowerOperation(NamedTuple):
@@ -207,22 +234,34 @@ class TowerOperation(NamedTuple):
 
 
 def tower_operation(tower: CoolingTower, T_water_entering, m_flow_water, T_wet_bulb, T_leaving_set,
-                    cp) -> TowerOperation:
-    """Operation of a tower cooling ``m_flow_water`` (kg/s, cp in J/(kg K)) towards T_leaving_set (degC)."""
+                    cp, T_dry_bulb=None, p_atmosphere=None, fan=True) -> TowerOperation:
+    """Operation of a tower cooling ``m_flow_water`` (kg/s, cp in J/(kg K)) towards T_leaving_set (degC).
+
+    ``T_dry_bulb`` (degC, default: saturated air at the wet bulb) and ``p_atmosphere`` (Pa,
+    default standard sea level) set the evaporation.  ``fan=False``: a cell whose fan has
+    failed, in free convection (``free_convection_fraction`` of the full-fan air flow and
+    heat), whatever the set-point.
+    """
     T_in = np.asarray(T_water_entering, dtype=float)
     T_wb = np.asarray(T_wet_bulb, dtype=float)
     T_set = np.asarray(T_leaving_set, dtype=float)
+    T_db = T_wb if T_dry_bulb is None else np.asarray(T_dry_bulb, dtype=float)
+    p = standard_pressure(0.0) if p_atmosphere is None else p_atmosphere
     m_flow_water = np.asarray(m_flow_water, dtype=float)
     FR_water = m_flow_water / tower.m_flow_water_nominal
 
-    T_on = leaving_water_temperature(tower, T_in, FR_water, T_wb, 1.0)
+    both = leaving_water_temperature(tower, T_in[..., None], FR_water[..., None], T_wb[..., None],
+                                     np.array([1.0, tower.FR_air_min]))
+    T_on, T_min = both[..., 0], both[..., 1]
     T_off = T_in - tower.free_convection_fraction * (T_in - T_on)
-    T_min = leaving_water_temperature(tower, T_in, FR_water, T_wb, tower.FR_air_min)
     FR_modulating = air_flow_ratio_for_approach(tower, T_wb, T_in - T_set, FR_water, T_set - T_wb)
     cycling = np.clip((T_off - T_set) / np.where(T_off > T_min, T_off - T_min, 1.0), 0.0, 1.0)
 
-    full = T_on >= T_set
-    free = ~full & (T_off <= T_set)
+    if fan:
+        full = T_on >= T_set
+        free = ~full & (T_off <= T_set)
+    else:
+        full, free = np.zeros(np.shape(T_on), bool), np.ones(np.shape(T_on), bool)
     cycle = ~full & ~free & (T_min <= T_set)
 
     T_leaving = np.select([full, free], [T_on, T_off], T_set)
@@ -236,7 +275,7 @@ def tower_operation(tower: CoolingTower, T_water_entering, m_flow_water, T_wet_b
                       fan_power(tower, FR_modulating))
 
     Q_flow = m_flow_water * cp * (T_in - T_leaving)
-    m_flow_evaporation = np.maximum(Q_flow, 0.0) / latent_heat_vaporisation(0.5 * (T_in + T_leaving))
+    m_flow_evaporation = evaporation(FR_air * tower.m_flow_air_nominal, Q_flow, T_db, T_wb, p)
     m_flow_drift = tower.drift_fraction * m_flow_water
     m_flow_blowdown = np.maximum(m_flow_evaporation / (tower.cycles_of_concentration - 1.0) - m_flow_drift, 0.0)
     return TowerOperation(T_leaving, FR_air, fan_cycling_ratio, P_fan, Q_flow, m_flow_evaporation,

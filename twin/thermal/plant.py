@@ -38,8 +38,10 @@ CP_WATER = 4180.0
 #: Specific heat of air (J/(kg K)) and the dry-cooler air rise at its rating point (K) [estimate].
 CP_AIR = 1006.0
 AIR_RISE_NOMINAL = 10.0
-#: Highest water-flow ratio per tower cell: the upper validity limit of the EnergyPlus
-#: approach correlations (research/physics.md 2.1); more water than this bypasses the cells.
+#: Water-flow ratio range per tower cell: the validity limits of the EnergyPlus approach
+#: correlations (Engineering Reference Table 64); cells are staged to stay inside it and more
+#: water than all cells take at the top bypasses them.
+TOWER_FR_WATER_MIN = 0.75
 TOWER_FR_WATER_MAX = 1.25
 #: Condenser-water pump power per W of chiller condenser heat [estimate, ~1 %].
 CONDENSER_PUMP_FRACTION = 0.01
@@ -91,7 +93,11 @@ def tower_cell(model: CoolingTowerModel) -> towers.CoolingTower:
 
 @dataclass(frozen=True)
 class LoopPlant:
-    """The units of a site plant that serve one facility loop (allocated by design load)."""
+    """The units of a site plant that serve one facility loop (allocated by design load).
+
+    ``n_towers`` cells have working fans; ``n_towers_no_fan`` more have lost theirs and still
+    take water, rejecting heat by free convection.
+    """
 
     arrangement: str
     n_towers: int
@@ -100,22 +106,26 @@ class LoopPlant:
     tower: CoolingTowerModel | None
     dry_cooler: DryCoolerModel | None
     chiller: ChillerModel | None
+    n_towers_no_fan: int = 0
 
     @classmethod
     def share(cls, plant, fraction: float, available: dict[str, float] | None = None) -> "LoopPlant":
         """Units of ``plant`` serving a loop that carries ``fraction`` of its design load.
 
         ``available`` maps "tower", "dry_cooler", "chiller" to the fraction of those
-        units in service (default all).
+        units in service (default all); for towers it is the fraction whose fans run (a
+        tower fan failure leaves the cell in free convection).
         """
         available = available or {}
 
         def part(n, kind):
             n_loop = max(1, math.ceil(n * fraction - 1e-9)) if n else 0
             return int(math.floor(n_loop * available.get(kind, 1.0) + 1e-9))
-        return cls(plant.arrangement, part(plant.tower_count, "tower"), part(plant.dry_cooler_count, "dry_cooler"),
+        n_towers = part(plant.tower_count, "")
+        n_fan = part(plant.tower_count, "tower")
+        return cls(plant.arrangement, n_fan, part(plant.dry_cooler_count, "dry_cooler"),
                    part(plant.chiller_count, "chiller"), plant.tower_model, plant.dry_cooler_model,
-                   plant.chiller_model)
+                   plant.chiller_model, n_towers - n_fan)
 
 
 class PlantOperation(NamedTuple):
@@ -152,14 +162,14 @@ def _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb
     """Towers or dry coolers pre-cool the water (economiser); chillers, if any, trim the rest."""
     zero = np.zeros_like(T_return)
     if plant.arrangement in ("towers", "towers_with_chillers"):
-        T_pre, P_fans, water = _towers(plant, T_return, C_flow, T_set, T_wet_bulb)
+        T_pre, P_fans, water = _towers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)
         T_condenser = T_wet_bulb + plant.tower.approach_nominal
     else:
         T_pre, P_fans, water = _dry_coolers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)
         T_condenser = T_dry_bulb + plant.dry_cooler.approach_nominal
     Q_pre = C_flow * (T_return - T_pre)
     # water-cooled chillers reject their condenser heat through the towers: none without them
-    no_condenser = plant.arrangement == "towers_with_chillers" and plant.n_towers == 0
+    no_condenser = plant.arrangement == "towers_with_chillers" and plant.n_towers + plant.n_towers_no_fan == 0
     if plant.chiller is None or plant.n_chillers == 0 or no_condenser:
         return PlantOperation(T_pre, zero, P_fans, zero, Q_pre, Q_pre, water, zero)
     trim = C_flow * np.maximum(T_pre - T_set, 0.0)
@@ -168,7 +178,13 @@ def _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb
     condenser = op.Q_flow_condenser * n_on
     T_supply = T_pre - removed / np.where(C_flow > 0, C_flow, 1.0)
     if plant.arrangement != "dry_coolers_with_trim":  # condenser heat is evaporated in the towers
-        water = water + condenser / towers.latent_heat_vaporisation(T_condenser)
+        # chillers run only once the tower fans are at full speed: their condenser heat leaves with
+        # the cells' full air flow (air-side balance), blowdown and drift on top by the cycles
+        cell = tower_cell(plant.tower)
+        m_air = (plant.n_towers + cell.free_convection_fraction * plant.n_towers_no_fan) * cell.m_flow_air_nominal
+        evaporated = (towers.evaporation(m_air, Q_pre + condenser, T_dry_bulb, T_wet_bulb)
+                      - towers.evaporation(m_air, Q_pre, T_dry_bulb, T_wet_bulb))
+        water = water + evaporated * cell.cycles_of_concentration / (cell.cycles_of_concentration - 1.0)
     return PlantOperation(T_supply, op.P * n_on, P_fans, CONDENSER_PUMP_FRACTION * condenser,
                           Q_pre + removed, Q_pre + condenser, water, n_on)
 
@@ -203,18 +219,40 @@ def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb) -> PlantOperation:
                           zero, n_on)
 
 
-def _towers(plant, T_return, C_flow, T_set, T_wet_bulb):
-    """Leaving temperature, fan power and make-up water of the loop's tower cells (all run)."""
-    n = plant.n_towers
-    if n == 0:
-        return T_return, np.zeros_like(T_return), np.zeros_like(T_return)
+def _towers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb):
+    """Leaving temperature, fan power and make-up water of the loop's tower cells.
+
+    Cells are staged so each takes 0.75-1.25 of its design water flow, the range where the
+    approach correlations hold (EnergyPlus Engineering Reference, Table 64): as many cells
+    with working fans as keep at least 0.75 each.  Water those cells cannot take at 1.25 goes
+    to cells whose fans have failed (free convection), and the fan cells make up for them so
+    the mixed water reaches the set-point where they can; what no cell takes bypasses them.
+    """
+    n_fan, n_no_fan = plant.n_towers, plant.n_towers_no_fan
+    zero = np.zeros_like(T_return)
+    if n_fan + n_no_fan == 0:
+        return T_return, zero, zero
     cell = tower_cell(plant.tower)
-    # a cell takes at most its correlation's top water-flow ratio; the rest bypasses the towers
+    m_max = TOWER_FR_WATER_MAX * cell.m_flow_water_nominal
     m_flow = C_flow / CP_WATER
-    m_cells = np.minimum(m_flow, n * TOWER_FR_WATER_MAX * cell.m_flow_water_nominal)
-    op = towers.tower_operation(cell, T_return, m_cells / n, T_wet_bulb, T_set, CP_WATER)
-    T_mixed = (m_cells * op.T_leaving + (m_flow - m_cells) * T_return) / np.where(m_flow > 0, m_flow, 1.0)
-    return T_mixed, op.P_fan * n, op.m_flow_makeup * n
+    n_run_fan = np.clip(np.floor(m_flow / (TOWER_FR_WATER_MIN * cell.m_flow_water_nominal) + 1e-9), 1, n_fan) \
+        if n_fan else zero
+    m_fan = np.minimum(m_flow, n_run_fan * m_max)
+    m_rest = np.minimum(m_flow - m_fan, n_no_fan * m_max)
+    if n_fan:
+        n_run_no_fan = np.clip(np.ceil(m_rest / m_max - 1e-9), 0, n_no_fan)
+    else:
+        n_run_no_fan = np.clip(np.floor(m_flow / (TOWER_FR_WATER_MIN * cell.m_flow_water_nominal) + 1e-9), 1, n_no_fan)
+    still = towers.tower_operation(cell, T_return, m_rest / np.maximum(n_run_no_fan, 1), T_wet_bulb, T_set, CP_WATER,
+                                   T_dry_bulb, fan=False)
+    T_target = np.where(m_fan > 0, ((m_fan + m_rest) * T_set - m_rest * still.T_leaving) / np.where(m_fan > 0, m_fan, 1),
+                        T_set)
+    fans = towers.tower_operation(cell, T_return, m_fan / np.maximum(n_run_fan, 1), T_wet_bulb, T_target, CP_WATER,
+                                  T_dry_bulb)
+    m_bypass = m_flow - m_fan - m_rest
+    T_mixed = (m_fan * fans.T_leaving + m_rest * still.T_leaving + m_bypass * T_return) / np.where(m_flow > 0, m_flow, 1)
+    water = n_run_fan * fans.m_flow_makeup + n_run_no_fan * still.m_flow_makeup
+    return T_mixed, fans.P_fan * n_run_fan, water
 
 
 def dry_cooler_unit(model: DryCoolerModel) -> dry_coolers.DryCooler:
