@@ -40,7 +40,7 @@ from twin.errors import InputError, Problem
 #: ASHRAE TC 9.9 liquid-cooling classes: upper bound of facility supply water (degC).
 #: Built-in weather locations (the stations of :data:`twin.weather.STATIONS`; kept here so that
 #: loading a site does not import the weather stack; a test checks they agree).
-WEATHER_LOCATIONS = ("austin", "memphis")
+WEATHER_LOCATIONS = ("austin", "austin_mueller", "memphis")
 
 LIQUID_CLASSES = {"W17": 17.0, "W27": 27.0, "W32": 32.0, "W40": 40.0, "W45": 45.0, "W+": math.inf}
 
