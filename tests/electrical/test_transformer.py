@@ -64,3 +64,13 @@ def test_stage_inverse_and_power_factor():
     unity = Transformer(3e6, 2.5e3, 20e3)
     assert np.all(unit.loss(P_out[1:]) > unity.loss(P_out[1:]))
     assert unit.loss(0.95 * 3e6) == pytest.approx(2.5e3 + 20e3)
+
+
+def test_catalogue_unit_substation_meets_the_doe_2016_level():
+    """The catalogue's 3000 kVA unit substation meets the 2016 level of the largest liquid-immersed
+    rating 10 CFR 431.196(b) lists (2500 kVA: 99.53 % at 50 % load)."""
+    from twin.catalog import load_catalog
+
+    model = load_catalog().get("transformer", "unit_substation_3mva")
+    unit = Transformer(model.S_rated, model.P_no_load, model.P_load_loss_rated)
+    assert unit.efficiency(0.5 * model.S_rated) >= LIQUID_IMMERSED_50[2500] / 100
