@@ -134,6 +134,8 @@ def summary_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
     over = (ds.T_fws_supply > ds.liquid_class_limit).sum("time")
     bad = [f"{loop} ({int(n)} steps)" for loop, n in zip(ds.loop.values, over.values) if n > 0]
     rows.append(("ASHRAE class", "exceeded on " + ", ".join(bad) if bad else "held on every loop"))
+    rows.append(("correlations out of range", str(ds.attrs.get("out_of_range", "not assessed"))))
+    rows.append(("weather", str(ds.attrs.get("weather_source", ds.attrs.get("weather", "")))))
     ramp = ramp_rate(ds)
     if ramp is not None:
         rows.append(("peak power at the grid connection", f"{float(_total(ds, 'P_poi').max()) / 1e6:,.2f} MW"))

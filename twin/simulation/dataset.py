@@ -6,6 +6,7 @@ import numpy as np
 import xarray as xr
 
 from twin.electrical.network import BLOCK_VARIABLES, concatenate_blocks, electrical_summary
+from twin import validity
 from twin.media import coolant
 from twin.results import make_dataset, variable
 from twin.simulation.assembly import Model
@@ -113,6 +114,8 @@ def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttl
                       coords={"group": list(g.names), "loop": list(lp.names)},
                       attrs={"site": model.site.name, "mode": mode, "weather": str(wx.attrs.get("location", "")),
                              "title": f"twin simulation of {model.site.name}"})
+    ds.attrs["weather_source"] = str(wx.attrs.get("source", ""))
+    ds.attrs["out_of_range"] = validity.assess_run(model, ds)
     return ds
 
 

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from twin import validity
 from twin.catalog import ChillerModel, CoolingTowerModel, DryCoolerModel
 from twin.thermal import chiller as chillers
 from twin.thermal import cooling_tower as towers
@@ -140,6 +141,8 @@ class PlantOperation(NamedTuple):
     m_flow_water_use: np.ndarray  #: make-up / spray water (kg/s)
     n_chillers_on: np.ndarray  #: chillers running (-)
     Q_flow_unmet: np.ndarray | float = 0.0  #: heat the plant could not remove to reach T_set (W)
+    #: validity range -> where the running equipment was outside it (bool arrays; see twin.validity)
+    out_of_range: dict | None = None
 
 
 def operate(plant: LoopPlant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb) -> PlantOperation:
@@ -150,19 +153,20 @@ def operate(plant: LoopPlant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb) -
     """
     T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb = np.broadcast_arrays(
         *(np.asarray(a, dtype=float) for a in (T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)))
+    flags: dict = {}
     if plant.arrangement == "air_cooled_chillers":
-        op = _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb)
+        op = _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb, flags)
     else:
-        op = _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)
+        op = _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb, flags)
     unmet = C_flow * np.maximum(op.T_supply - T_set, 0.0)
-    return op._replace(Q_flow_unmet=unmet)
+    return op._replace(Q_flow_unmet=unmet, out_of_range=flags)
 
 
-def _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb) -> PlantOperation:
+def _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb, flags) -> PlantOperation:
     """Towers or dry coolers pre-cool the water (economiser); chillers, if any, trim the rest."""
     zero = np.zeros_like(T_return)
     if plant.arrangement in ("towers", "towers_with_chillers"):
-        T_pre, P_fans, water = _towers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)
+        T_pre, P_fans, water = _towers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb, flags)
         T_condenser = T_wet_bulb + plant.tower.approach_nominal
     else:
         T_pre, P_fans, water = _dry_coolers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb)
@@ -173,7 +177,7 @@ def _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb
     if plant.chiller is None or plant.n_chillers == 0 or no_condenser:
         return PlantOperation(T_pre, zero, P_fans, zero, Q_pre, Q_pre, water, zero)
     trim = C_flow * np.maximum(T_pre - T_set, 0.0)
-    op, n_on = _run_chillers(plant.chiller, plant.n_chillers, trim, T_set, T_condenser)
+    op, n_on = _run_chillers(plant.chiller, plant.n_chillers, trim, T_set, T_condenser, flags)
     removed = op.Q_flow_evaporator * n_on
     condenser = op.Q_flow_condenser * n_on
     T_supply = T_pre - removed / np.where(C_flow > 0, C_flow, 1.0)
@@ -189,18 +193,27 @@ def _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb
                           Q_pre + removed, Q_pre + condenser, water, n_on)
 
 
-def _run_chillers(model: ChillerModel, n_units: int, load, T_leaving, T_condenser):
-    """Stage identical chillers for ``load`` (W) and share it equally among those running."""
+def _run_chillers(model: ChillerModel, n_units: int, load, T_leaving, T_condenser, flags):
+    """Stage identical chillers for ``load`` (W) and share it equally among those running;
+    add the validity flags of the chiller model to ``flags``."""
     unit = compressor(model)
     capacity = np.maximum(chillers.capacity(unit, T_leaving, T_condenser), 1e-9)
     n_on = chillers.stage_chillers(load, capacity, n_units, PLR_max=model.plr_max, n_redundant=0).n_on
     n_on = np.where(capacity > 1e-9, n_on, 0)
     share = load / np.maximum(n_on, 1)
     op = chillers.operation(unit, np.where(n_on > 0, share, 0.0), T_leaving, T_condenser)
+    if isinstance(unit, chillers.CarnotChiller):
+        checks = {k: validity.RANGES[k] for k in ("carnot_T_leaving", "carnot_lift")}
+        lift = np.asarray(T_condenser) + unit.dT_condenser - (np.asarray(T_leaving) - unit.dT_evaporator)
+        values = {"carnot_T_leaving": T_leaving, "carnot_lift": lift}
+    else:
+        checks = validity.eir_ranges(model.name, model.T_leaving_limits, model.T_condenser_limits)
+        values = dict(zip(checks, (T_leaving, T_condenser)))
+    flags.update(validity.flags(checks, values, n_on > 0))
     return op, n_on
 
 
-def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb) -> PlantOperation:
+def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb, flags) -> PlantOperation:
     """Free-cooling coils of every available unit pre-cool the water; compressors are staged for the rest."""
     model = plant.chiller
     n = plant.n_chillers
@@ -212,14 +225,14 @@ def _air_cooled(plant, T_return, C_flow, T_set, T_dry_bulb) -> PlantOperation:
     free = C_flow * (T_return - T_pre)
     P_fans = P_fan * n
     trim = C_flow * np.maximum(T_pre - T_set, 0.0)
-    op, n_on = _run_chillers(model, n, trim, T_set, T_dry_bulb)
+    op, n_on = _run_chillers(model, n, trim, T_set, T_dry_bulb, flags)
     removed = free + op.Q_flow_evaporator * n_on
     T_supply = T_return - removed / np.where(C_flow > 0, C_flow, 1.0)
     return PlantOperation(T_supply, op.P * n_on, P_fans, zero, removed, free + P_fans + op.Q_flow_condenser * n_on,
                           zero, n_on)
 
 
-def _towers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb):
+def _towers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb, flags):
     """Leaving temperature, fan power and make-up water of the loop's tower cells.
 
     Cells are staged so each takes 0.75-1.25 of its design water flow, the range where the
@@ -252,6 +265,19 @@ def _towers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb):
     m_bypass = m_flow - m_fan - m_rest
     T_mixed = (m_fan * fans.T_leaving + m_rest * still.T_leaving + m_bypass * T_return) / np.where(m_flow > 0, m_flow, 1)
     water = n_run_fan * fans.m_flow_makeup + n_run_no_fan * still.m_flow_makeup
+    name = cell.correlation
+    checks = {f"{name}_{q}": validity.RANGES[f"{name}_{q}"] for q in ("T_wet_bulb", "range", "FR_water", "approach")}
+    FR_fan = m_fan / np.maximum(n_run_fan, 1) / cell.m_flow_water_nominal
+    FR_still = m_rest / np.maximum(n_run_no_fan, 1) / cell.m_flow_water_nominal
+    values = {f"{name}_T_wet_bulb": T_wet_bulb, f"{name}_range": T_return - fans.T_leaving,
+              f"{name}_FR_water": np.where(m_fan > 0, FR_fan, FR_still),
+              f"{name}_approach": fans.T_leaving - T_wet_bulb}
+    running = (m_fan > 0) | (m_rest > 0)
+    flags.update(validity.flags(checks, values, running))
+    if n_no_fan:  # a partly used free-convection bank below the flow range
+        low = (m_rest > 0) & validity.RANGES[f"{name}_FR_water"].outside(FR_still)
+        key = checks[f"{name}_FR_water"]
+        flags[key] = flags[key] | low
     return T_mixed, fans.P_fan * n_run_fan, water
 
 
