@@ -90,6 +90,7 @@ def test_notebook_runs_and_its_checks_hold(name, kernel_name, tmp_path, monkeypa
     assert not any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code"), \
         "notebooks are committed without outputs"
     monkeypatch.setenv("TWIN_NOTEBOOK_FAST", "1")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("TWIN_NOTEBOOK_IMAGES", str(tmp_path))
     started = time.perf_counter()
     _execute(nb, kernel_name)  # raises CellExecutionError when any cell (an assert too) raises
