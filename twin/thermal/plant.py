@@ -181,7 +181,7 @@ def _heat_rejection_first(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb
     removed = op.Q_flow_evaporator * n_on
     condenser = op.Q_flow_condenser * n_on
     T_supply = T_pre - removed / np.where(C_flow > 0, C_flow, 1.0)
-    if plant.arrangement != "dry_coolers_with_trim":  # condenser heat is evaporated in the towers
+    if plant.arrangement != "dry_coolers_with_trim" and np.any(condenser > 0):  # evaporated in the towers
         # chillers run only once the tower fans are at full speed: their condenser heat leaves with
         # the cells' full air flow (air-side balance), blowdown and drift on top by the cycles
         cell = tower_cell(plant.tower)
@@ -256,10 +256,14 @@ def _towers(plant, T_return, C_flow, T_set, T_dry_bulb, T_wet_bulb, flags):
         n_run_no_fan = np.clip(np.ceil(m_rest / m_max - 1e-9), 0, n_no_fan)
     else:
         n_run_no_fan = np.clip(np.floor(m_flow / (TOWER_FR_WATER_MIN * cell.m_flow_water_nominal) + 1e-9), 1, n_no_fan)
-    still = towers.tower_operation(cell, T_return, m_rest / np.maximum(n_run_no_fan, 1), T_wet_bulb, T_set, CP_WATER,
-                                   T_dry_bulb, fan=False)
-    T_target = np.where(m_fan > 0, ((m_fan + m_rest) * T_set - m_rest * still.T_leaving) / np.where(m_fan > 0, m_fan, 1),
-                        T_set)
+    if n_no_fan:
+        still = towers.tower_operation(cell, T_return, m_rest / np.maximum(n_run_no_fan, 1), T_wet_bulb, T_set,
+                                       CP_WATER, T_dry_bulb, fan=False)
+        T_target = np.where(m_fan > 0, ((m_fan + m_rest) * T_set - m_rest * still.T_leaving)
+                            / np.where(m_fan > 0, m_fan, 1), T_set)
+    else:  # every cell has its fan
+        still = towers.TowerOperation(*([zero] * 9))
+        T_target = T_set
     fans = towers.tower_operation(cell, T_return, m_fan / np.maximum(n_run_fan, 1), T_wet_bulb, T_target, CP_WATER,
                                   T_dry_bulb)
     m_bypass = m_flow - m_fan - m_rest

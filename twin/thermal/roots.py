@@ -9,7 +9,14 @@ regula falsi) steps finish inside that cell.  Dowell & Jarratt, BIT 11 (1971) 16
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+
+
+@lru_cache(maxsize=8)
+def _grid(n: int) -> np.ndarray:
+    return np.linspace(0.0, 1.0, n)
 
 
 def monotone_root(f, lo, hi, n: int = 24, refine: int = 3):
@@ -19,8 +26,7 @@ def monotone_root(f, lo, hi, n: int = 24, refine: int = 3):
     keeps one sign over the bracket the nearer end is returned.
     """
     lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
-    s = np.linspace(0.0, 1.0, n)
-    x = lo[..., None] + (hi - lo)[..., None] * s
+    x = lo[..., None] + (hi - lo)[..., None] * _grid(n)
     y = f(x)
     increasing = y[..., -1:] >= y[..., :1]
     y = np.where(increasing, y, -y)
