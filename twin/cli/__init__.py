@@ -223,7 +223,12 @@ def summarise_run(ds) -> Table:
         loop = str(ds.loop.values[int(np.argmax(over.any("time").values))])
         rows.append(("ASHRAE class", f"exceeded on loop {loop} for {int(over.sum())} steps"))
     else:
-        rows.append(("ASHRAE class", "held on every loop"))
+        held = "held on every loop" + (" while the plant had power" if ds.attrs.get("cooling_unpowered_from") else "")
+        rows.append(("ASHRAE class", held))
+    for key, what in (("racks", "racks without power (stopped)"), ("cooling", "cooling plant without power (stopped)")):
+        if ds.attrs.get(f"{key}_unpowered_from"):
+            rows.insert(0, (what, f"from {ds.attrs[key + '_unpowered_from']}, "
+                                  f"{ds.attrs[key + '_unpowered_steps'] * ds.attrs['step_s'] / 60:,.1f} min in all"))
     hottest = float(np.nanmax(ds.T_tcs_supply.values)) if ds.T_tcs_supply.notnull().any() else float("nan")
     if max(hottest, float(ds.T_fws_supply.max())) > 95.0:
         rows.append(("WARNING", "coolant above 95 degC: the water would boil; racks would have tripped "
@@ -269,6 +274,8 @@ def simulate_command(
     electrical_resolution: str = typer.Option("plant", help="plant, or it: grid/BESS/turbines at every IT step"),
     it_step: float = typer.Option(1.0, help="IT power step (s)"),
     out: Optional[Path] = typer.Option(None, help="write the result Dataset to this netCDF file"),
+    solver: Optional[str] = typer.Option(None, help="plant ODEs: method=LSODA,rtol=1e-6,atol=1e-6,step=10 "
+                                                    "(step: communication step in s, as --plant-step)"),
 ) -> None:
     """Simulate a site's racks and cooling plant and print the headline numbers."""
     from rich.progress import Progress
@@ -276,8 +283,11 @@ def simulate_command(
     from twin.cli import options
     from twin.results import write_netcdf
     from twin.simulation import simulate
+    from twin.simulation.plant import parse_solver
     from twin.site import load_site
 
+    plant_solver, step = parse_solver(solver or "")
+    plant_step = step or plant_step
     # every option parsed and bounded before any work starts
     options.number(hours, "--hours", 0.0, float("inf"), "h")
     options.number(plant_step, "--plant-step", 0.0, 3600.0, "s")
@@ -307,7 +317,7 @@ def simulate_command(
         ds = simulate(site, start=start, duration=hours * 3600, weather=weather, workload=profile,
                       resolution=resolution, plant_step=plant_step, mode=mode, scenario=chosen,
                       electrical=control, electrical_resolution=electrical_resolution, it_step=it_step,
-                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+                      solver=plant_solver, progress=lambda done, total: bar.update(task, completed=done, total=total))
     from twin.cli.held import did_not_hold
 
     for line in did_not_hold(ds):

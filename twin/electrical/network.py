@@ -64,7 +64,8 @@ Dispatch, each IT step (all sources on the HV bus, demand ``D`` = IT + cooling
 3. Grid: ``S - turbines`` within ``[0, P_import_max]`` (0 during an outage),
    and, with ``poi_ramp_limit``, moved at most ``poi_ramp_limit * dt`` from the
    previous step (:class:`twin.electrical.bess.RampSmoothing` logic).
-4. BESS: the rest, ``D - turbines - grid``, within its power and SoC limits.
+4. BESS: the rest, ``D - turbines - grid``, within its power and SoC limits
+   (:func:`twin.electrical.bess.battery_step`).
 5. If the BESS hits a limit: a shortfall is taken by the turbines' ramp
    headroom, then by the grid up to its capacity (breaking the ramp limit); a
    surplus is shed by the turbine governors below their schedule (the schedule
@@ -117,7 +118,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from twin.electrical import metrics
-from twin.electrical.bess import Battery
+from twin.electrical.bess import Battery, battery_step
 from twin.electrical.distribution import Distribution
 from twin.electrical.transformer import Transformer
 from twin.electrical.turbine import (
@@ -625,12 +626,7 @@ class ElectricalNetwork:
 
         au, bu, as_, bs = self._transformer_coefficients()
         battery = self.battery
-        if battery is not None:
-            eta = battery.efficiency
-            P_b, E_min, E_max = battery.P_rated, battery.E_min, battery.E_max
-            E_set = c.soc_set * battery.E_rated
-        else:
-            eta, P_b, E_min, E_max, E_set = 1.0, 0.0, 0.0, 0.0, 0.0
+        E_set = c.soc_set * battery.E_rated if battery is not None else 0.0
         inv_recentre = 1.0 / c.recentring_time
         ramp_step = None if c.poi_ramp_limit is None else c.poi_ramp_limit * dt
         E_ups_max = self._E_ups_max()
@@ -738,12 +734,9 @@ class ElectricalNetwork:
 
             # BESS within power and energy limits
             B = D - F - G
-            if battery is not None:
-                P_dis = (E - E_min) * eta / dt
-                P_dis = 0.0 if P_dis < 0.0 else (P_b if P_dis > P_b else P_dis)
-                P_ch = (E_max - E) / (eta * dt)
-                P_ch = 0.0 if P_ch < 0.0 else (P_b if P_ch > P_b else P_ch)
-                B = P_dis if B > P_dis else (-P_ch if B < -P_ch else B)
+            if battery is not None:  # the tested battery step: power and energy limits, stored energy after
+                B, E_next = battery_step(battery, E, B, dt)
+                B, E_next = float(B), float(E_next)
             else:
                 B = 0.0
             r = D - F - G - B
@@ -785,8 +778,7 @@ class ElectricalNetwork:
                     E_u = E_ups_max
                 out_lt[i] = D - L
             if battery is not None:
-                E -= dt * (B / eta if B > 0.0 else B * eta)
-                E = E_min if E < E_min else (E_max if E > E_max else E)
+                E = E_next
             G_prev = G
             out_G[i], out_B[i], out_E[i], out_Eu[i], out_Pu[i] = G, B, E, E_u, Pu
 

@@ -1,26 +1,26 @@
 """Co-simulation of a site's racks and cooling plant: ``twin.simulate(site, ...)``.
 
-Two time scales.  Racks (die, cold plate and rack coolant of every rack, or of
-one representative rack per group) advance at the IT step (1 s by default)
-with exact zero-order-hold discretisation (:mod:`twin.thermal.rack_array`),
-under IT power that changes every IT step.  The plant advances at the plant
-step (10 s by default), with the TCS supply temperature of each CDU bank held
-over it.  Within a plant step, in order:
+Subsystems exchanging at communication points (``plant_step``, 10 s by default;
+any step up to 60 s and beyond is accepted):
 
-1. facility-water valves and pumps act on last step's measurements (PI);
-2. the supply and return mains deliver water that entered them earlier
-   (plug-flow transport delays, :mod:`twin.thermal.pipe`);
-3. each CDU bank exchanges heat between its TCS return header and the facility
-   supply (ε-NTU, :mod:`twin.thermal.cdu`);
-4. the racks advance over the plant step at that TCS supply temperature;
-5. CDU, rear-door and CRAH heat, and pump and fan heat, warm the facility return;
-6. the plant (:mod:`twin.thermal.plant`) cools the water leaving the return main.
+- racks (die, cold plate and rack coolant of every rack, or of one
+  representative rack per group): linear ODEs solved exactly (zero-order hold,
+  ``expm``, :mod:`twin.thermal.rack_array`) at the IT step (1 s by default),
+  with the rack inlet held over the communication step;
+- the plant (:mod:`twin.simulation.plant`): TCS water of each CDU bank (the
+  catalogue's ``V_tcs``), CDU valve PI controllers with anti-windup, facility
+  mains as cells, integrated by :func:`scipy.integrate.solve_ivp` between
+  communication points, with the rack heat held; the plant's equipment
+  (:func:`twin.thermal.plant.operate`) and cold storage at each point;
+- the electrical network (:mod:`twin.electrical.network`) at the IT step; what
+  it could not serve stops what it feeds from the next communication point
+  (racks; pumps, fans, chillers and CDU pumps).
 
 Every heat flow is computed once and booked once, so the cooling-water system
-(racks, TCS headers, facility mains) conserves energy to round-off: the
-Dataset reports the residual (``ds.twin.energy_residual()``).  The TCS return
-header holds one plant step of flow (the TCS piping's transit time, ~10-20 s
-for in-row CDUs).
+conserves energy to round-off (integrals of the heat flows are ODE states,
+linear invariants the integrators keep): the Dataset reports the residual
+(``ds.twin.energy_residual()``).  The coupling error falls with the
+communication step (tests/test_engine.py).
 
 ``steady_state`` solves the same equations with every storage term zero, the
 controllers at their set-points; it is the check on the long-run state of a

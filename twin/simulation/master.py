@@ -13,12 +13,12 @@ from twin.electrical.network import ElectricalControl
 from twin.errors import InputError
 from twin.scenarios import EquipmentOutage, Scenario, availability, parse as parse_scenario
 from twin.simulation.assembly import COOLING_TERMS, Model, build
+from twin.results import variable
 from twin.simulation.dataset import _add_electrical, _dataset
-from twin.simulation.plant import _Main, _storage
+from twin.simulation.plant import Inputs, PlantODE, Solver, _storage
 from twin.simulation.steady import steady_state
 from twin.site import Site, load_site
-from twin.thermal import cdu
-from twin.thermal.network import AIR_FAN_FRACTION, CP_FACILITY, RHO_FACILITY, FacilityLoops, facility_pump_power
+from twin.thermal.network import AIR_FAN_FRACTION, CP_FACILITY, RHO_FACILITY, FacilityLoops
 from twin.thermal.plant import LoopPlant, operate
 from twin.thermal.rack_array import RackArray
 from twin.weather import load_weather
@@ -29,7 +29,7 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
              mode: str = "dynamic", scenario: str | Scenario | None = None, events=(),
              out_of_service: dict[str, float] | None = None, setpoints: xr.DataArray | None = None,
              electrical: ElectricalControl | bool = True, electrical_resolution: str = "plant",
-             seed: int = 0, progress=None) -> xr.Dataset:
+             seed: int = 0, progress=None, solver: Solver | None = None) -> xr.Dataset:
     """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
 
     weather: a spec for :func:`twin.weather.load_weather` (default: the site's own, or the
@@ -47,11 +47,15 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     a thermal-only run); electrical_resolution: "plant" (electrical results averaged over
     plant steps) or "it" (also the grid, turbine and BESS series at every IT step, as
     ``*_it`` variables on a ``time_it`` axis); progress: a callable
-    ``progress(done, total)`` called after each plant step.  A dynamic run starts from
+    ``progress(done, total)`` called after each plant step; solver: how the plant ODEs are
+    integrated between communication points (:class:`twin.simulation.plant.Solver`; the
+    communication step is ``plant_step``).  A dynamic run starts from
     the healthy plant's steady state at the first step's load and weather.
     """
     site = load_site(site) if isinstance(site, str) else site
     _check_options(duration, plant_step, it_step, resolution, mode)
+    solver = solver or Solver()
+    solver.check()
     if electrical_resolution not in ("plant", "it"):
         raise InputError.one("simulate", "electrical_resolution", repr(electrical_resolution), "'plant' or 'it'")
     try:
@@ -85,7 +89,7 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
             control.check()
             network = dataclasses.replace(model.electrical, control=control)
         return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-                        tuple(events), _schedule(setpoints, wx, model.loops), network, electrical_resolution)
+                        tuple(events), _schedule(setpoints, wx, model.loops), network, electrical_resolution, solver)
 
 
 def _schedule(setpoints, wx: xr.Dataset, loops: FacilityLoops) -> np.ndarray:
@@ -154,7 +158,9 @@ def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0:
 
 
 def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-             events, T_set_steps, network=None, electrical_resolution="plant") -> xr.Dataset:
+             events, T_set_steps, network=None, electrical_resolution="plant", solver: Solver = Solver()) -> xr.Dataset:
+    """The co-simulation master: racks (exact), plant (solve_ivp) and electrical network exchange at
+    communication points ``plant_step`` apart."""
     site, g, lp = model.site, model.groups, model.loops
     n_steps, K = wx.sizes["time"], int(round(plant_step / it_step))
     rng = np.random.default_rng(seed)
@@ -177,167 +183,221 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
                       T_initial=lp.T_set[0], n_groups=liquid.size)
     P_peak_rack = g.P_peak[liquid][rack_group]
 
-    demanded = []  # IT power demanded by the liquid-cooled racks at each IT step of the plant step
+    demanded = []  # IT power the liquid-cooled racks ask for at each IT step of the plant step
     tripped = np.zeros(liquid.size, dtype=bool)  # groups whose racks protection has powered off (latched)
+    powered = {"it": 1.0, "cooling": 1.0}  # shares of the demand the electrical network served (last exchange)
 
     power_buffer = np.empty((racks.block_steps, rack_group.size)) if resolution == "rack" else None
 
     def power(t, k, dt):
+        share = powered["it"]  # racks without power draw nothing; the demand they would draw goes to the network
         if resolution == "rack":  # factored for the compiled kernel, or into the reused buffer
-            D = rack_power(workload, t0 + t, k, dt, P_peak_rack * ~tripped[rack_group], rng, out=power_buffer[:k])
-            demanded.append(D.step_sums() if hasattr(D, "step_sums") else D.sum(axis=1))
-        else:
-            D = workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * (P_peak_rack * ~tripped)
-            demanded.append(D @ weight)
-        return D
+            D = rack_power(workload, t0 + t, k, dt, P_peak_rack * ~tripped[rack_group] * share, rng,
+                           out=power_buffer[:k])
+            drawn = D.step_sums() if hasattr(D, "step_sums") else D.sum(axis=1)
+            if share > 0:
+                demanded.append(drawn / share)
+            else:  # the site's load curve over the racks still connected
+                fraction = workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k]
+                demanded.append(fraction * float(np.sum(P_peak_rack * ~tripped[rack_group])))
+            return D
+        D = workload.site_fraction(t0 + t + dt * np.arange(k + 1))[:k, None] * (P_peak_rack * ~tripped)
+        demanded.append(D @ weight)
+        return D * share
 
     # start from the steady state at the first step's load and weather
     f0 = float(np.mean(workload.site_fraction(t0 + np.arange(K + 1) * it_step)[:K]))
     init = steady_state(model, f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0], T_set_steps[0])
     racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
-    T_header = np.nan_to_num(init["T_tcs_return"][liquid])
-    valve = np.nan_to_num(init["valve"][liquid], nan=1.0)
-    volume = lp.M_main / rho_cp
+    ode = PlantODE(g, lp, liquid, g.M_tcs[liquid], solver)
+    T_tcs_supply0 = np.nan_to_num(init["T_tcs_supply"][liquid])
+    y = ode.pack(T_h=np.nan_to_num(init["T_tcs_return"][liquid]), T_meas=T_tcs_supply0,
+                 u_I=np.nan_to_num(init["valve"][liquid], nan=1.0),
+                 supply=np.repeat(init["T_fws_supply"], ode.N), ret=np.repeat(init["T_fws_return"], ode.N))
     C_open = np.bincount(g.loop[liquid], g.C_fws_max[liquid], minlength=L) + model.C_coils
-    if np.any(C_open / rho_cp * plant_step > volume):
-        i = int(np.argmax(C_open / rho_cp * plant_step / volume))
-        raise InputError.one(site.file, f"facility_loops[{i}].pipe_length",
-                             f"a transport delay shorter than the plant step ({plant_step:g} s)",
-                             "a longer main, or a shorter plant_step")
-    supply = [_Main(volume[i], init["T_fws_supply"][i]) for i in range(L)]
-    ret = [_Main(volume[i], init["T_fws_return"][i]) for i in range(L)]
     tanks = [_storage(site, lp, i) for i in range(L)]
-    C_tcs = g.C_tcs[liquid]
-    members = np.eye(L)[g.loop]
+    T_set_tcs_offset = g.approach[liquid]
     E_room = 0.0  # air-side heat left in the halls while no coil water flows
 
     def stored() -> float:
         racks_heat = np.bincount(rack_group, racks.stored_energy(), minlength=liquid.size) * weight
-        return float(racks_heat.sum() + (C_tcs * plant_step * T_header).sum() + E_room
-                     + sum(m.stored() for m in supply + ret) + sum(t.energy() for t in tanks if t))
+        return float(racks_heat.sum() + ode.energy(y) + E_room + sum(t.energy() for t in tanks if t))
 
     E0 = stored()
     out = {name: np.zeros((n_steps, G)) for name in ("P_it", "T_die_max", "T_die_mean", "T_tcs_supply",
                                                      "T_tcs_return", "valve", "n_throttled", "n_shutdown",
-                                                     "n_tripped")}
+                                                     "n_tripped", "P_tcs_pumps")}
     out.update({name: np.zeros((n_steps, L)) for name in (
         "T_fws_supply", "T_fws_return", "C_fws", "P_fws_pumps", "P_compressors", "P_plant_fans",
         "P_condenser_pumps", "Q_flow_removed", "Q_flow_to_atmosphere", "m_flow_water_use",
         "Q_flow_storage_gains", "storage_hours_left", "Q_flow_electrical_losses")})
     out["E_stored"] = np.zeros(n_steps)
-    out["P_tcs_pumps"] = np.broadcast_to(g.P_tcs_pumps, (n_steps, G))
     out["P_air_fans"] = np.zeros((n_steps, G))
+    out["power_share_it"] = np.ones(n_steps)
+    out["power_share_cooling"] = np.ones(n_steps)
     plants: dict[tuple, LoopPlant] = {}
     grid_events = tuple(e for e in events if not isinstance(e, EquipmentOutage))
+    P_cooling_wanted = sum(float(np.sum(init[name])) for name in COOLING_TERMS)
     if network is not None:
-        P_cooling_0 = sum(float(np.sum(init[name])) for name in COOLING_TERMS)
-        grid_state = network.initial_state(f0 * float((g.P_peak * g.n_racks).sum()), P_cooling_0)
+        grid_state = network.initial_state(f0 * float((g.P_peak * g.n_racks).sum()), P_cooling_wanted)
         blocks = []
     air_chunk = max(1, int(3600.0 // plant_step))
     for k in range(n_steps):
         t = k * plant_step
         T_set = T_set_steps[k]
-        T_set_tcs = T_set[g.loop[liquid]] + g.approach[liquid]
+        cooling = powered["cooling"]  # pumps, fans, chillers and CDU pumps run on what the network served
+        out["power_share_it"][k], out["power_share_cooling"][k] = powered["it"], cooling
         # equipment in service this step
         cdu_share = np.array([availability(events, t, "cdu", name) for name in g.names])[liquid]
-        pump_share = np.array([availability(events, t, "fws_pump", name) for name in lp.names])
-        C_fws = valve * g.C_fws_max[liquid] * cdu_share
-        C_coils = model.C_coils.copy()
-        demand = np.bincount(g.loop[liquid], C_fws, minlength=L) + C_coils
-        scale = np.minimum(1.0, pump_share * C_open / np.where(demand > 0, demand, 1.0))
-        C_fws = C_fws * scale[g.loop[liquid]]
-        C_coils = C_coils * scale
-        C_loop = np.bincount(g.loop[liquid], C_fws, minlength=L) + C_coils
-        flowing = C_loop > 0
-        V = C_loop / rho_cp * plant_step
-        T_fws = np.array([supply[i].outflow(V[i]) for i in range(L)])
-        T_plant_in = np.array([ret[i].outflow(V[i]) for i in range(L)])
-
-        Q_cdu, T_tcs_supply, _ = cdu.exchange(T_header, T_fws[g.loop[liquid]], C_tcs, g.C_fws_max[liquid] * cdu_share,
-                                              g.UA_cdu[liquid] * cdu_share, valve * scale[g.loop[liquid]])
+        pump_share = np.array([availability(events, t, "fws_pump", name) for name in lp.names]) * cooling
+        a = ode.algebraic(y) if ode.inputs is not None else None
+        # communication point: the racks advance at the rack inlet of the plant's state
+        if a is None:
+            ode.inputs = Inputs(Q_racks=np.zeros(liquid.size), P_tcs_pumps=np.zeros(liquid.size),
+                                cdu_share=cdu_share, T_set_tcs=T_set[g.loop[liquid]] + T_set_tcs_offset,
+                                C_coils=model.C_coils, coil_heat=np.zeros(L),
+                                C_pump_max=pump_share * C_open, T_set=T_set, Q_plant_max=np.full(L, np.inf),
+                                x_tank=np.zeros(L), T_tank=T_set.copy())
+            a = ode.algebraic(y)
+        ode.inputs.cdu_share, ode.inputs.C_pump_max = cdu_share, pump_share * C_open
+        ode.inputs.C_coils = model.C_coils * (cooling > 0)
+        a = ode.algebraic(y)
+        T_tcs_in = a["T_tcs_supply"]
         demanded.clear()
-        report = racks.advance(power, T_tcs_supply, K, it_step)
+        report = racks.advance(power, T_tcs_in, K, it_step)
         Q_liquid = report.Q_flow_liquid * weight
-        T_header = T_tcs_supply + (Q_liquid + g.P_tcs_pumps[liquid]) / C_tcs
+        P_tcs = g.P_tcs_pumps[liquid] * cooling
 
         if k % air_chunk == 0:  # the load curve of the air-cooled racks, an hour of plant steps at a time
             air_fractions = workload.site_fraction(t0 + t + it_step * np.arange(air_chunk * K + 1))[:-1]
         air_fraction = air_fractions[(k % air_chunk) * K:(k % air_chunk + 1) * K]
-        P_air_racks = air_fraction.mean() * g.P_peak[air] * g.n_racks[air]
+        P_air_racks = air_fraction.mean() * g.P_peak[air] * g.n_racks[air] * powered["it"]
         Q_air = np.zeros(G)
         Q_air[liquid] = report.Q_flow_air * weight
         Q_air[air] = P_air_racks
-        P_air_fans = AIR_FAN_FRACTION * Q_air
-        P_pumps = np.where(flowing, facility_pump_power(lp, C_loop), 0.0)
+        P_air_fans = AIR_FAN_FRACTION * Q_air * cooling
+        C_loop0 = a["C_loop"]
+        flowing = C_loop0 > 0
         # UPS and distribution losses at this step's IT power warm the halls' air, picked up by the coils
         hall_losses = model.hall_losses(float(report.P @ weight + P_air_racks.sum()))
-        coil_heat = (Q_air + P_air_fans) @ members + hall_losses
+        coil_heat = (Q_air + P_air_fans) @ np.eye(L)[g.loop] + hall_losses
         out["Q_flow_electrical_losses"][k] = hall_losses
-        E_room += float(np.where(C_coils > 0, 0.0, coil_heat).sum()) * plant_step
-        heat_in = np.bincount(g.loop[liquid], Q_cdu, minlength=L) + np.where(C_coils > 0, coil_heat, 0.0) + P_pumps
-        T_fws_return = T_fws + heat_in / np.where(flowing, C_loop, 1.0)
+        coils_on = flowing & (model.C_coils * (cooling > 0) > 0)
+        E_room += float(np.where(coils_on, 0.0, coil_heat).sum()) * plant_step
+
+        # the plant's equipment at the communication point
+        Q_plant_max, x_tank, T_tank, hours = np.full(L, np.inf), np.zeros(L), T_set.copy(), np.full(L, np.nan)
+        T_in = a["T_plant_in"]
         for i in range(L):
-            key = (i,) + tuple(availability(events, t, kind, lp.plant_names[i])
+            key = (i,) + tuple(availability(events, t, kind, lp.plant_names[i]) * cooling
                                for kind in ("tower", "dry_cooler", "chiller"))
             if key not in plants:
                 plants[key] = LoopPlant.share(site.plant(lp.plant_names[i]), lp.plant_share[i],
                                               dict(zip(("tower", "dry_cooler", "chiller"), key[1:])))
-            op = operate(plants[key], T_plant_in[i], C_loop[i], T_set[i], T_db[k], T_wb[k]) if flowing[i] \
-                else None
-            T_out = float(op.T_supply) if op else T_plant_in[i]
-            T_push, gains, hours = T_out, 0.0, np.nan
+            if not flowing[i]:
+                Q_plant_max[i] = 0.0
+                continue
+            op = operate(plants[key], T_in[i], C_loop0[i], T_set[i], T_db[k], T_wb[k])
+            if float(op.T_supply) > min(T_in[i], T_set[i]) + 1e-9:  # it cannot hold its set-point
+                Q_plant_max[i] = max(float(op.Q_flow_removed), 0.0)
+            out["P_compressors"][k, i], out["P_plant_fans"][k, i] = op.P_compressors, op.P_fans
+            out["P_condenser_pumps"][k, i], out["Q_flow_to_atmosphere"][k, i] = op.P_condenser_pumps, \
+                op.Q_flow_rejected
+            out["m_flow_water_use"][k, i] = op.m_flow_water_use
             if tanks[i] is not None:
-                T_push, gains = tanks[i].serve(T_out, T_set[i], V[i], T_db[k], plant_step)
-                hours = tanks[i].hours_left(lp.C_design[i] / rho_cp)
-            ret[i].push(T_fws_return[i], V[i])
-            supply[i].push(T_push, V[i])
-            if op:
-                out["P_compressors"][k, i], out["P_plant_fans"][k, i] = op.P_compressors, op.P_fans
-                out["P_condenser_pumps"][k, i], out["Q_flow_to_atmosphere"][k, i] = op.P_condenser_pumps, \
-                    op.Q_flow_rejected
-                out["m_flow_water_use"][k, i] = op.m_flow_water_use
-            out["Q_flow_removed"][k, i] = C_loop[i] * (T_plant_in[i] - T_out)
-            out["Q_flow_storage_gains"][k, i] = gains
-            out["storage_hours_left"][k, i] = hours
+                x_tank[i] = tanks[i].share(float(op.T_supply), T_set[i])
+                T_tank[i] = tanks[i].state.T_cold
+                hours[i] = tanks[i].hours_left(lp.C_design[i] / rho_cp)
+        ode.inputs = Inputs(Q_racks=Q_liquid, P_tcs_pumps=P_tcs, cdu_share=cdu_share,
+                            T_set_tcs=T_set[g.loop[liquid]] + T_set_tcs_offset, C_coils=model.C_coils * (cooling > 0),
+                            coil_heat=np.where(coils_on, coil_heat, 0.0),
+                            C_pump_max=pump_share * C_open, T_set=T_set, Q_plant_max=Q_plant_max,
+                            x_tank=x_tank, T_tank=T_tank)
+        y0 = y
+        y, _ = ode.advance(y0, plant_step)
+        S_removed = ode.part(y, "S_removed") * ode.C_ref
+        S_cdu = ode.part(y, "S_cdu") * ode.C_ref_bank
+        gains = np.zeros(L)
+        for i in range(L):
+            if tanks[i] is not None:
+                V = ode.part(y, "S_tank_V")[i] * ode.C_ref[i] / rho_cp
+                H = ode.part(y, "S_tank_H")[i] * ode.C_ref[i] / rho_cp
+                Q_amb, dH = tanks[i].exchange(V, H, T_db[k], plant_step)
+                gains[i] = Q_amb
+                ode.part(y, "supply")[i, 0] += dH / ode.C_cell[i]  # the water drawn was not at T_tank
+        P_pumps = ode.part(y, "S_pumps") * ode.C_ref / plant_step
+        for name in ("S_removed", "S_cdu", "S_tank_V", "S_tank_H", "S_pumps"):
+            y[ode.slices[name]] = 0.0
 
         # rack protection: coolant at the rack inlet above its trip temperature powers the racks off
-        tripped |= T_tcs_supply > g.T_coolant_trip[liquid]
-        valve = cdu.valve_update(cdu.ValveControl(), valve, T_tcs_supply - T_set_tcs, T_header,
-                                 T_fws[g.loop[liquid]], C_tcs, g.C_fws_max[liquid], g.UA_cdu[liquid], plant_step)
+        tripped |= T_tcs_in > g.T_coolant_trip[liquid]
 
         out["P_it"][k, liquid] = report.P * weight
         out["P_it"][k, air] = P_air_racks
         out["T_die_max"][k, liquid] = report.T_die_max
         out["T_die_mean"][k, liquid] = report.T_die_mean
-        out["T_tcs_supply"][k, liquid] = T_tcs_supply
-        out["T_tcs_return"][k, liquid] = T_header
-        out["valve"][k, liquid] = C_fws / g.C_fws_max[liquid]
+        out["T_tcs_supply"][k, liquid] = T_tcs_in
+        out["T_tcs_return"][k, liquid] = ode.part(y0, "T_h")
+        out["valve"][k, liquid] = a["ub"]
+        out["P_tcs_pumps"][k, liquid] = P_tcs
         scale_racks = weight if resolution == "group" else 1
         out["n_throttled"][k, liquid] = report.n_throttled * scale_racks
         out["n_shutdown"][k, liquid] = report.n_shutdown * scale_racks
         out["n_tripped"][k, liquid] = tripped * g.n_racks[liquid]
         out["P_air_fans"][k] = P_air_fans
-        out["T_fws_supply"][k], out["T_fws_return"][k], out["C_fws"][k] = T_fws, T_fws_return, C_loop
+        out["T_fws_supply"][k], out["T_fws_return"][k], out["C_fws"][k] = a["T_fws"], a["T_return"], C_loop0
         out["P_fws_pumps"][k] = P_pumps
+        out["Q_flow_removed"][k] = S_removed / plant_step
+        out["Q_flow_storage_gains"][k] = gains
+        out["storage_hours_left"][k] = hours
         out["E_stored"][k] = stored() - E0
+        del S_cdu
         if network is not None:
-            # IT power at every IT step: the racks' demand, scaled to what throttled racks drew
+            # IT power at every IT step: what the racks ask for, scaled to what throttled racks drew
             demand = np.concatenate(demanded)
+            asked = float(demand.mean()) * powered["it"]
             drawn = float(np.sum(report.P * weight))
-            P_it_steps = demand * (drawn / demand.mean() if demand.mean() > 0 else 0.0) \
+            P_it_steps = demand * (drawn / asked if asked > 0 else 1.0) \
                 + air_fraction * float(np.sum(g.P_peak[air] * g.n_racks[air]))
             P_cooling = sum(float(np.sum(out[name][k])) for name in COOLING_TERMS)
-            grid_state, block = network.step_block(grid_state, P_it_steps, P_cooling, it_step, t, grid_events)
+            if cooling >= 1.0:
+                P_cooling_wanted = P_cooling
+            grid_state, block = network.step_block(grid_state, P_it_steps, P_cooling_wanted, it_step, t, grid_events)
             blocks.append(block)
+            # what was served at the end of the block powers the next step (exchange at communication points)
+            powered["it"] = _served(block.P_it_served[-1], P_it_steps[-1])
+            powered["cooling"] = _served(block.P_cooling_served[-1], P_cooling_wanted)
         if progress is not None:
             progress(k + 1, n_steps)
     for name in ("T_die_max", "T_die_mean", "T_tcs_supply", "T_tcs_return", "valve"):
         out[name][:, air] = np.nan
-    state = {name: out[name] for name in out if name not in ("P_it", "T_die_mean", "n_throttled", "E_stored")}
+    extra = ("P_it", "T_die_mean", "n_throttled", "E_stored", "power_share_it", "power_share_cooling")
+    state = {name: out[name] for name in out if name not in extra}
     state["T_fws_supply_set"] = T_set_steps
     ds = _dataset(model, wx, plant_step, out["P_it"], state, T_die_mean=out["T_die_mean"],
                   n_throttled=out["n_throttled"], E_stored=out["E_stored"], mode="dynamic")
+    ds.attrs.update(solver_method=solver.method, solver_rtol=solver.rtol, solver_atol=solver.atol,
+                    solver_main_cells=solver.main_cells, communication_step_s=float(plant_step))
     if network is not None:
         ds = _add_electrical(ds, network, blocks, it_step, electrical_resolution)
         ds = ds.assign_coords(fleet=[f"{t.count}x{t.model}" for t in model.site.electrical.turbines])
+        ds = _add_power_shares(ds, out["power_share_it"], out["power_share_cooling"])
+    return ds
+
+
+def _served(served: float, wanted: float) -> float:
+    """Share of ``wanted`` (W) that was ``served`` (W), in [0, 1]; 1 when nothing was wanted."""
+    return 1.0 if wanted <= 0 else float(min(max(served / wanted, 0.0), 1.0))
+
+
+def _add_power_shares(ds: xr.Dataset, share_it, share_cooling) -> xr.Dataset:
+    """The shares of demand the network served, and when racks and plant lost power (attrs, ISO times or '')."""
+    ds["power_share_it"] = variable("time", share_it, "1", "share of the racks' IT demand with power "
+                                    "(racks without power stop)")
+    ds["power_share_cooling"] = variable("time", share_cooling, "1", "share of the cooling plant's demand with "
+                                         "power (pumps, fans, chillers and CDU pumps without power stop)")
+    for key, share in (("racks", share_it), ("cooling", share_cooling)):
+        lost = np.flatnonzero(np.asarray(share) < 1.0 - 1e-9)
+        ds.attrs[f"{key}_unpowered_from"] = str(ds.time.values[lost[0]])[:19] if lost.size else ""
+        ds.attrs[f"{key}_unpowered_steps"] = int(lost.size)
     return ds

@@ -1,34 +1,229 @@
-"""Facility mains and cold-water storage of the dynamic plant."""
+"""The dynamic plant as ODEs between communication points, and its cold-water storage.
+
+States (all with physical inventories, none depending on the step):
+
+- per CDU bank: the TCS water of the bank's CDUs and their headers, well mixed
+  (``V_tcs`` per CDU from the catalogue), ``C_h dT_h/dt = Q_racks + P_pumps - Q_cdu``;
+  the CDU outlet (rack inlet) is ``T_h - Q_cdu / C_tcs`` (ε-NTU, :mod:`twin.thermal.cdu`);
+- per bank: the valve's PI controller on the measured TCS supply (sensor lag
+  ``tau_sensor``), ``u = clip(u_I + K_p e, U_MIN, 1)``, ``du_I/dt = K_p/T_i e +
+  (u - u_raw)/T_t`` (back-calculation anti-windup; Åström & Hägglund, *Advanced
+  PID Control*, ISA 2006, sec. 3.5);
+- per facility loop: the supply and return mains as ``n`` well-mixed cells
+  each (a tanks-in-series discretisation of plug flow: the front spreads with
+  variance ``delay^2 / n``, so the error against the exact delay falls as the
+  cell count rises, tests/test_simulate.py);
+- integrals of the heat removed by the plant and passed by each CDU, for the
+  energy bookkeeping (linear invariants, which BDF, Radau and Runge-Kutta
+  methods keep to round-off).
+
+The plant's equipment (:func:`twin.thermal.plant.operate`, algebraic) is
+evaluated at each communication point: a plant that holds its set-point
+supplies ``min(T_in, T_set)`` over the step; one that cannot supplies
+``T_in - Q_max / C`` with its capacity ``Q_max`` held.  Inputs from the racks
+(their mean heat to the TCS over the step) and the electrical side are held
+over the step (co-simulation, exchange at communication points).
+"""
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from twin.errors import InputError
 from twin.site import Site
-from twin.thermal.network import CP_FACILITY, RHO_FACILITY, FacilityLoops
-from twin.thermal.pipe import Pipe, pipe_initial_state, plug_flow_step
+from twin.thermal import cdu
+from twin.thermal.network import CP_FACILITY, RHO_FACILITY, FacilityLoops, facility_pump_power
 from twin.thermal.storage import StratifiedTank, TankState, tank_energy, tank_step
 
-class _Main:
-    """A facility main: plug-flow transport delay (no wall capacity), exact energy bookkeeping."""
+#: solve_ivp methods accepted for the plant.
+METHODS = ("BDF", "Radau", "LSODA", "RK45", "RK23", "DOP853")
 
-    def __init__(self, volume: float, T: float):
-        self.volume = volume
-        self.state = pipe_initial_state(Pipe(volume), T)
 
-    def outflow(self, V_in: float) -> float:
-        """Mean temperature leaving while ``V_in`` (m3) enters; needs V_in <= volume."""
-        return plug_flow_step(self.state, self.volume, 0.0, V_in)[2]
+@dataclass(frozen=True)
+class Solver:
+    """How the plant ODEs are integrated between communication points.
 
-    def push(self, T_in: float, V_in: float) -> None:
-        W, G, _ = plug_flow_step(self.state, self.volume, T_in, V_in)
-        self.state = type(self.state)(W, G, self.state.T_wall)
+    ``method``, ``rtol``, ``atol`` (K for temperatures) go to
+    :func:`scipy.integrate.solve_ivp`; ``main_cells``: cells per facility main.
+    Valve controller: ``K_p`` (1/K), ``T_i`` (s), anti-windup tracking time
+    ``T_t`` (s), sensor lag ``tau_sensor`` (s) [estimates: a thermowell in a
+    DN100-200 header responds in 5-10 s].
+    """
 
-    def stored(self) -> float:
-        """Heat of the water in the main relative to 0 degC (J)."""
-        W, G = self.state.W, self.state.G
-        return RHO_FACILITY * CP_FACILITY * float(G[-1] - np.interp(W[-1] - self.volume, W, G))
+    method: str = "LSODA"
+    rtol: float = 1e-6
+    atol: float = 1e-6
+    main_cells: int = 24
+    K_p: float = 0.05
+    T_i: float = 60.0
+    T_t: float = 20.0
+    tau_sensor: float = 5.0
 
+    def check(self) -> None:
+        checks = [
+            (self.method in METHODS, "method", self.method, "one of " + ", ".join(METHODS)),
+            (0 < self.rtol < 1, "rtol", self.rtol, "a relative tolerance in (0, 1)"),
+            (self.atol > 0, "atol", self.atol, "a positive absolute tolerance (K)"),
+            (isinstance(self.main_cells, int) and 1 <= self.main_cells <= 1000, "main_cells", self.main_cells,
+             "a whole number of cells from 1 to 1000"),
+            (self.K_p >= 0 and self.T_i > 0 and self.T_t > 0 and self.tau_sensor > 0, "K_p/T_i/T_t/tau_sensor",
+             (self.K_p, self.T_i, self.T_t, self.tau_sensor), "K_p >= 0 and positive times"),
+        ]
+        problems = [InputError.one("simulate", f"solver.{name}", repr(found), expected).problems[0]
+                    for ok, name, found, expected in checks if not ok]
+        if problems:
+            raise InputError(problems)
+
+
+@dataclass
+class Inputs:
+    """What is held over one communication step (arrays per bank ``b`` or loop ``i``)."""
+
+    Q_racks: np.ndarray  #: (b) mean rack heat into the TCS (W)
+    P_tcs_pumps: np.ndarray  #: (b) TCS pump heat (W)
+    cdu_share: np.ndarray  #: (b) share of the bank's CDUs in service
+    T_set_tcs: np.ndarray  #: (b) TCS supply set-point (degC)
+    C_coils: np.ndarray  #: (i) capacity flow of coils wanted (W/K)
+    coil_heat: np.ndarray  #: (i) heat the coils bring to the loop water (W)
+    C_pump_max: np.ndarray  #: (i) largest capacity flow the pumps in service move (W/K)
+    T_set: np.ndarray  #: (i) facility supply set-point (degC)
+    Q_plant_max: np.ndarray  #: (i) plant capacity held over the step (W), inf while it holds T_set
+    x_tank: np.ndarray  #: (i) share of the loop flow through cold storage
+    T_tank: np.ndarray  #: (i) cold storage outlet (degC)
+
+
+class PlantODE:
+    """The plant ODE system of a model's liquid banks and loops; ``y`` packs the states."""
+
+    def __init__(self, groups, loops: FacilityLoops, liquid: np.ndarray, C_tcs_inventory: np.ndarray,
+                 solver: Solver):
+        self.solver = solver
+        self.loops = loops
+        self.loop = groups.loop[liquid]
+        self.C_tcs = groups.C_tcs[liquid]
+        self.C_fws_max = groups.C_fws_max[liquid]
+        self.UA = groups.UA_cdu[liquid]
+        self.C_h = C_tcs_inventory
+        B, L, N = liquid.size, len(loops.names), solver.main_cells
+        self.B, self.L, self.N = B, L, N
+        self.C_cell = loops.M_main / N
+        self.C_ref = loops.C_design
+        self.C_ref_bank = np.maximum(self.C_fws_max, 1.0)
+        sizes = dict(T_h=B, T_meas=B, u_I=B, supply=L * N, ret=L * N, S_removed=L, S_cdu=B, S_tank_V=L,
+                     S_tank_H=L, S_pumps=L)
+        self.slices, start = {}, 0
+        for name, n in sizes.items():
+            self.slices[name] = slice(start, start + n)
+            start += n
+        self.size = start
+        self.inputs: Inputs | None = None
+        self._sparsity = self._jac_sparsity()
+
+    def pack(self, **parts) -> np.ndarray:
+        y = np.zeros(self.size)
+        for name, value in parts.items():
+            y[self.slices[name]] = np.ravel(value)
+        return y
+
+    def part(self, y, name):
+        value = y[self.slices[name]]
+        return value.reshape(self.L, self.N) if name in ("supply", "ret") else value
+
+    def valve(self, y) -> tuple[np.ndarray, np.ndarray]:
+        """``(u, u_raw)``: the valve openings and the PI output before clipping."""
+        s = self.solver
+        u_raw = self.part(y, "u_I") + s.K_p * (self.part(y, "T_meas") - self.inputs.T_set_tcs)
+        return np.clip(u_raw, cdu.U_MIN, 1.0), u_raw
+
+    def flows(self, y):
+        """Valve openings, effective openings after the pump limit, and loop capacity flows (W/K)."""
+        inp = self.inputs
+        u, u_raw = self.valve(y)
+        want = u * self.C_fws_max * inp.cdu_share
+        demand = np.bincount(self.loop, want, minlength=self.L) + inp.C_coils
+        scale = np.minimum(1.0, inp.C_pump_max / np.where(demand > 0, demand, 1.0))
+        ub = u * scale[self.loop]
+        C_loop = np.bincount(self.loop, ub * self.C_fws_max * inp.cdu_share, minlength=self.L) + inp.C_coils * scale
+        return u, u_raw, ub, C_loop
+
+    def algebraic(self, y):
+        """Every algebraic quantity at state ``y``: a dict of arrays."""
+        inp = self.inputs
+        u, u_raw, ub, C_loop = self.flows(y)
+        supply, ret = self.part(y, "supply"), self.part(y, "ret")
+        T_fws = supply[:, -1]
+        T_h = self.part(y, "T_h")
+        Q_cdu, T_tcs_supply, _ = cdu.exchange(T_h, T_fws[self.loop], self.C_tcs, self.C_fws_max * inp.cdu_share,
+                                              self.UA * inp.cdu_share, ub)
+        flowing = C_loop > 0
+        C_safe = np.where(flowing, C_loop, 1.0)
+        P_pumps = np.where(flowing, facility_pump_power(self.loops, C_loop), 0.0)
+        heat_in = np.bincount(self.loop, Q_cdu, minlength=self.L) + inp.coil_heat + P_pumps
+        T_return = T_fws + np.where(flowing, heat_in / C_safe, 0.0)
+        T_in = ret[:, -1]
+        T_out = np.maximum(np.minimum(T_in, inp.T_set), T_in - inp.Q_plant_max / C_safe)
+        T_push = (1 - inp.x_tank) * T_out + inp.x_tank * inp.T_tank
+        return dict(u=u, u_raw=u_raw, ub=ub, C_loop=C_loop, T_fws=T_fws, Q_cdu=Q_cdu, T_tcs_supply=T_tcs_supply,
+                    T_return=T_return, T_plant_in=T_in, T_plant_out=T_out, T_push=T_push,
+                    Q_removed=C_loop * (T_in - T_out), P_pumps=P_pumps)
+
+    def rhs(self, t, y):
+        s, inp = self.solver, self.inputs
+        a = self.algebraic(y)
+        dy = np.empty_like(y)
+        supply, ret = self.part(y, "supply"), self.part(y, "ret")
+        rate = (a["C_loop"] / self.C_cell)[:, None]
+        dy[self.slices["supply"]] = (rate * (np.column_stack([a["T_push"], supply[:, :-1]]) - supply)).ravel()
+        dy[self.slices["ret"]] = (rate * (np.column_stack([a["T_return"], ret[:, :-1]]) - ret)).ravel()
+        dy[self.slices["T_h"]] = (inp.Q_racks + inp.P_tcs_pumps - a["Q_cdu"]) / self.C_h
+        dy[self.slices["T_meas"]] = (a["T_tcs_supply"] - self.part(y, "T_meas")) / s.tau_sensor
+        error = self.part(y, "T_meas") - inp.T_set_tcs
+        dy[self.slices["u_I"]] = s.K_p / s.T_i * error + (a["u"] - a["u_raw"]) / s.T_t
+        dy[self.slices["S_removed"]] = a["Q_removed"] / self.C_ref
+        dy[self.slices["S_cdu"]] = a["Q_cdu"] / self.C_ref_bank
+        dy[self.slices["S_pumps"]] = a["P_pumps"] / self.C_ref
+        dy[self.slices["S_tank_V"]] = inp.x_tank * a["C_loop"] / self.C_ref
+        dy[self.slices["S_tank_H"]] = inp.x_tank * a["C_loop"] * a["T_plant_out"] / self.C_ref
+        return dy
+
+    def _jac_sparsity(self) -> np.ndarray:
+        """Which states each derivative depends on: cells on their upstream neighbour, everything of a
+        loop on its valves (through the loop flow), the mains' ends on the banks and the plant."""
+        J = np.zeros((self.size, self.size), dtype=bool)
+        idx = {name: np.arange(self.size)[sl] for name, sl in self.slices.items()}
+        for i in range(self.L):
+            banks = np.flatnonzero(self.loop == i)
+            sup, ret = idx["supply"].reshape(self.L, self.N)[i], idx["ret"].reshape(self.L, self.N)[i]
+            valves = np.concatenate([idx["T_meas"][banks], idx["u_I"][banks]])
+            rows = np.concatenate([idx[n][banks] for n in ("T_h", "T_meas", "u_I", "S_cdu")]
+                                  + [sup, ret] + [idx[n][i:i + 1] for n in ("S_removed", "S_tank_V", "S_tank_H", "S_pumps")])
+            J[np.ix_(rows, valves)] = True  # the loop flow and the valves
+            J[sup[1:], sup[:-1]] = J[ret[1:], ret[:-1]] = True
+            J[sup, sup] = J[ret, ret] = True
+            J[sup[0], ret[-1]] = True  # the plant: return main -> supply main
+            ends = np.concatenate([idx["T_h"][banks], idx["T_meas"][banks], idx["S_cdu"][banks], ret[:1]])
+            J[np.ix_(ends, np.concatenate([idx["T_h"][banks], sup[-1:]]))] = True  # the CDUs
+            J[idx["S_removed"][i], ret[-1]] = J[idx["S_tank_H"][i], ret[-1]] = True
+            J[idx["T_meas"][banks], idx["T_meas"][banks]] = True
+        return J
+
+    def advance(self, y, dt: float):
+        """Integrate over one communication step; returns the new state and the step's solve_ivp result."""
+        s = self.solver
+        scale = np.ones(self.size)
+        sol = solve_ivp(self.rhs, (0.0, dt), y, method=s.method, rtol=s.rtol, atol=s.atol * scale,
+                        **({"jac_sparsity": self._sparsity} if s.method in ("BDF", "Radau") else {}))
+        if not sol.success:
+            raise RuntimeError(f"plant integration failed: {sol.message}")
+        return sol.y[:, -1], sol
+
+    def energy(self, y) -> float:
+        """Heat (J, relative to 0 degC) in the TCS inventories and the mains."""
+        return float(self.C_h @ self.part(y, "T_h") + self.C_cell @ (self.part(y, "supply")
+                                                                      + self.part(y, "ret")).sum(axis=1))
 
 
 class _Storage:
@@ -47,14 +242,23 @@ class _Storage:
     def energy(self) -> float:
         return tank_energy(self.tank, self.state)
 
-    def serve(self, T_plant: float, T_set: float, V: float, T_ambient: float, dt: float) -> tuple[float, float]:
-        """Supply temperature after the tank, and the tank's mean ambient gain (W), for one step."""
-        x = 0.0
+    def share(self, T_plant: float, T_set: float) -> float:
+        """Share of the loop flow drawn through the tank to bring ``T_plant`` back to ``T_set``."""
         if T_plant > T_set + 1e-6 and self.state.V_cold > 0 and self.state.T_cold < T_set:
-            x = min((T_plant - T_set) / (T_plant - self.state.T_cold), 1.0)
-        step = tank_step(self.tank, self.state, -x * V / dt, T_plant, T_ambient, dt)
+            return min((T_plant - T_set) / (T_plant - self.state.T_cold), 1.0)
+        return 0.0
+
+    def exchange(self, V: float, H: float, T_ambient: float, dt: float) -> tuple[float, float]:
+        """Take ``V`` (m3) of plant water carrying ``H`` (degC m3) in, give as much cold water out.
+
+        Returns the tank's mean ambient gain (W) and the heat (J) by which the water
+        drawn differed from the tank's cold zone at the start (zero while cold water is left).
+        """
+        T_cold = self.state.T_cold
+        T_in = H / V if V > 0 else T_cold
+        step = tank_step(self.tank, self.state, -V / dt, T_in, T_ambient, dt)
         self.state = step.state
-        return (1 - x) * T_plant + x * step.T_out, step.Q_flow_ambient
+        return step.Q_flow_ambient, self.tank.rho * self.tank.cp * V * (step.T_out - T_cold)
 
     def hours_left(self, V_flow_design: float) -> float:
         """Hours the remaining cold water could carry the whole loop at design flow."""
@@ -70,3 +274,30 @@ def _storage(site: Site, loops: FacilityLoops, i: int) -> _Storage | None:
                           UA_ambient=plant.storage_count * model.UA_loss * loops.plant_share[i],
                           rho=RHO_FACILITY, cp=CP_FACILITY)
     return _Storage(tank, loops.T_set[i] - model.delta_T_nominal)
+
+
+def parse_solver(text: str) -> tuple[Solver, float | None]:
+    """``"method=Radau,rtol=1e-8,atol=1e-8,step=5"`` -> ``(Solver, communication step in s or None)``."""
+    fields, step = {}, None
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or key not in ("method", "rtol", "atol", "step", "main_cells"):
+            raise InputError.one("--solver", key or item, repr(item),
+                                 "key=value with keys method, rtol, atol, step (s), main_cells")
+        try:
+            if key == "method":
+                fields[key] = value.strip()
+            elif key == "main_cells":
+                fields[key] = int(value)
+            elif key == "step":
+                step = float(value)
+            else:
+                fields[key] = float(value)
+        except ValueError:
+            raise InputError.one("--solver", key, repr(value), "a number") from None
+    solver = Solver(**fields)
+    solver.check()
+    if step is not None and not (0 < step <= 3600):
+        raise InputError.one("--solver", "step", repr(step), "a communication step in (0, 3600] s")
+    return solver, step

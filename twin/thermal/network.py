@@ -16,6 +16,7 @@ Design-point sizing (estimates where the catalogue is silent, stated below):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from twin.media import coolant
 from twin.site import Site, design_heat_load
 from twin.thermal.heat_exchanger import UA_counterflow_for_design
 from twin.thermal.plant import LoopPlant
+from twin.thermal.pump import Pump, pump_power, pump_pressure_rise, speed_for_operating_point
 
 #: Facility water properties near 30 degC (CoolProp, IAPWS-95): cp J/(kg K), density kg/m3.
 CP_FACILITY = 4179.6
@@ -54,6 +56,7 @@ class RackGroups:
     T_throttle: np.ndarray  #: die throttle temperature (degC)
     T_shutdown: np.ndarray  #: die shutdown temperature (degC)
     T_coolant_trip: np.ndarray  #: coolant inlet temperature that powers a rack off (degC)
+    M_tcs: np.ndarray  #: heat capacity of the bank's TCS water, V_tcs of every CDU (J/K); 0 for rear-door racks
 
     @property
     def liquid(self) -> np.ndarray:
@@ -74,6 +77,8 @@ class FacilityLoops:
     plants: tuple[LoopPlant, ...]
     plant_share: np.ndarray  #: fraction of its plant's design load each loop carries
     plant_names: tuple[str, ...]  #: the site plant each loop is served by
+    pumps: tuple[Pump, ...] = ()  #: each loop's pump model (curve and efficiency)
+    n_pumps: np.ndarray | None = None  #: pumps sharing each loop's design flow
 
 
 def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> tuple[RackGroups, FacilityLoops]:
@@ -86,7 +91,7 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
         rack, cdu, loop = g.model, g.cdu_model, site.loop(g.facility_loop)
         liquid_heat = rack.P_peak * rack.liquid_fraction
         if cdu is None:
-            rows.append((g.count, rack, 0.0, 0.0, 0.0, 0.0, 0.0, loop_index[loop.name]))
+            rows.append((g.count, rack, 0.0, 0.0, 0.0, 0.0, 0.0, loop_index[loop.name], 0.0))
             continue
         fluid = coolant(cdu.tcs_coolant)
         T_tcs = loop.T_supply_set + cdu.approach_nominal
@@ -97,7 +102,8 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
                                        C_hot, C_cold)
         n_cdu = g.cdu_count
         rows.append((g.count, rack, g.count * float(C_rack), n_cdu * float(UA), n_cdu * C_cold,
-                     cdu.approach_nominal, n_cdu * cdu.P_pump_nominal, loop_index[loop.name]))
+                     cdu.approach_nominal, n_cdu * cdu.P_pump_nominal, loop_index[loop.name],
+                     n_cdu * cdu.V_tcs * float(fluid.density(T_tcs) * fluid.cp(T_tcs))))
     groups = RackGroups(
         names=tuple(g.name for g in site.rack_groups),
         n_racks=np.array([r[0] for r in rows], dtype=float),
@@ -113,18 +119,25 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
         T_throttle=np.array([r[1].T_throttle for r in rows]),
         T_shutdown=np.array([r[1].T_shutdown for r in rows]),
         T_coolant_trip=np.array([r[1].T_coolant_trip for r in rows]),
+        M_tcs=np.array([r[8] for r in rows]),
     )
     failed = out_of_service or {}
     plant_load = {p.name: 0.0 for p in site.plants}
     for loop in site.facility_loops:
         plant_load[loop.plant] += design_heat_load(site, loop)
-    Q, C, M, P_pump, plants = [], [], [], [], []
+    Q, C, M, P_pump, plants, pumps, n_pumps = [], [], [], [], [], [], []
     for loop in site.facility_loops:
         q = design_heat_load(site, loop)
         c = q / loop.delta_T_nominal
         volume = c / (CP_FACILITY * RHO_FACILITY) / V_MAIN * loop.pipe_length / 2
         pump = loop.pump_model
-        P_design = c / (CP_FACILITY * RHO_FACILITY) * pump.dp_nominal / pump.efficiency_nominal
+        V_design = c / (CP_FACILITY * RHO_FACILITY)
+        pumps.append(Pump.from_design(pump.V_flow_nominal, pump.dp_nominal, pump.efficiency_nominal,
+                                      shutoff_ratio=pump.dp_shutoff / pump.dp_nominal))
+        n_pumps.append(max(1, math.ceil(V_design / pump.V_flow_nominal - 1e-9)))
+        P_design = n_pumps[-1] * float(pump_power(pumps[-1], V_design / n_pumps[-1],
+                                                  speed_for_operating_point(pumps[-1], V_design / n_pumps[-1],
+                                                                            pump.dp_nominal)))
         plant = site.plant(loop.plant)
         Q.append(q)
         C.append(c)
@@ -140,16 +153,32 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
         liquid_class_limit=np.array([LIQUID_CLASSES[loop.liquid_class] for loop in site.facility_loops]),
         plants=tuple(plants), plant_share=np.array([q / plant_load[loop.plant] for q, loop in
                                                     zip(Q, site.facility_loops)]),
-        plant_names=tuple(loop.plant for loop in site.facility_loops))
+        plant_names=tuple(loop.plant for loop in site.facility_loops), pumps=tuple(pumps),
+        n_pumps=np.array(n_pumps, dtype=float))
     return groups, loops
 
 
 def facility_pump_power(loops: FacilityLoops, C_flow) -> np.ndarray:
-    """Facility pump power (W) at capacity flow ``C_flow`` (W/K) per loop.
+    """Facility pump power (W) at capacity flow ``C_flow`` (W/K) per loop, shape (..., L).
 
-    Variable-speed pumps on a closed loop with the differential-pressure set-point
-    reset with flow: power follows the cube of the flow fraction (affinity laws,
-    research/physics.md 4.1), down to the minimum speed.
+    Variable-speed pumps (:mod:`twin.thermal.pump`: quadratic curve from the
+    catalogue's design and shut-off heads, efficiency parabola) share the flow;
+    the differential-pressure set-point is reset with flow, so the system curve
+    is ``dp_nominal (V / V_design)^2`` (research/physics.md 4.1); below the
+    minimum speed the pumps run at it and the valves take the excess head.
     """
-    fraction = np.maximum(np.asarray(C_flow) / loops.C_design, PUMP_SPEED_MIN)
-    return loops.P_pump_design * fraction**3
+    C_flow = np.asarray(C_flow, dtype=float)
+    out = np.zeros(np.broadcast_shapes(C_flow.shape, loops.C_design.shape))
+    for i, pump in enumerate(loops.pumps):
+        n = loops.n_pumps[i]
+        V_design = loops.C_design[i] / (CP_FACILITY * RHO_FACILITY)
+        V = np.maximum(C_flow[..., i] / (CP_FACILITY * RHO_FACILITY), 0.0)
+        dp = _dp_design(pump) * (V / V_design) ** 2
+        speed = np.maximum(speed_for_operating_point(pump, V / n, dp), PUMP_SPEED_MIN)
+        out[..., i] = n * pump_power(pump, V / n, speed)
+    return out
+
+
+def _dp_design(pump: Pump) -> float:
+    """Design pressure rise (Pa) of a pump made by :meth:`Pump.from_design`: its curve at the best point."""
+    return float(pump_pressure_rise(pump, pump.V_flow_best))
