@@ -4,7 +4,12 @@ Public API::
 
     site = twin.load_site("colossus2")        # validated, frozen Site (SI units)
     ds = twin.simulate(site, duration=3600)   # xarray.Dataset (time x component)
-    plan = twin.optimize.dispatch(site)       # Pyomo + HiGHS schedule Dataset
+    plan = twin.optimize.plan_site(site)      # Pyomo + HiGHS schedule with its baseline
+    ds.twin.pue(), ds.twin.monthly()          # metrics (twin.metrics) through the ds.twin accessor
+
+``import twin`` registers the ``ds.twin`` accessor on xarray Datasets (at once when
+xarray is already imported, else as soon as it is), so a saved result opened with
+``xr.open_dataset`` has it without importing anything else.
 """
 
 from importlib import import_module
@@ -29,3 +34,39 @@ def __getattr__(name: str):
 
 
 __all__ = list(_LAZY)
+
+
+def _register_accessor() -> None:
+    """Import :mod:`twin.results` (which registers ``ds.twin``) now, or right after xarray is imported.
+
+    Deferred so that ``import twin`` (and the ``twin`` command's start-up) does not pay for xarray.
+    """
+    import sys
+
+    if "xarray" in sys.modules:
+        import_module("twin.results")
+        return
+    import importlib.abc
+    import importlib.machinery
+
+    class _AfterXarray(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name != "xarray":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            if spec is None or spec.loader is None:
+                return spec
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                import_module("twin.results")
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    sys.meta_path.insert(0, _AfterXarray())
+
+
+_register_accessor()

@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from twin.errors import InputError, Problem  # noqa: E402
+from twin.metrics import display_rows  # noqa: E402
 from twin.results import atomic_path  # noqa: E402
 
 #: Variables a simulation result must hold for a report.
@@ -117,17 +118,14 @@ def summary_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
     die = ds["T_die_max"]
     rows = [
         ("period", f"{hours:g} h from {str(ds.time.values[0])[:16]} (local standard time)"),
-        ("IT energy", f"{ds.twin.energy('P_it') / 3.6e9:,.2f} MWh"),
+        *display_rows(ds),
         ("mean IT power", f"{float(ds.P_it_total.mean()) / 1e6:,.2f} MW"),
-        ("cooling energy", f"{ds.twin.energy('P_cooling') / 3.6e9:,.2f} MWh"),
-        ("PUE (IT + cooling)", f"{ds.twin.pue():.3f}"),
         ("max die temperature", f"{float(die.max()):.1f} degC ({_argmax_label(die, 'group')})"
          if bool(die.notnull().any()) else "no liquid-cooled racks"),
         ("max TCS supply", f"{float(ds.T_tcs_supply.max()):.1f} degC"
          if bool(ds.T_tcs_supply.notnull().any()) else "no CDUs"),
         ("max facility supply", f"{float(ds.T_fws_supply.max()):.1f} degC"),
         ("throttled racks (max)", f"{float(_total(ds, 'n_throttled').max()):,.0f}"),
-        ("water use", f"{_water_m3(ds)[-1]:,.1f} m3"),
         ("heat rejected", f"{ds.twin.energy('Q_flow_rejected') / 3.6e9:,.2f} MWh"),
         ("energy-balance residual", f"{ds.twin.energy_residual():.2e} of IT energy"),
     ]
@@ -284,13 +282,16 @@ def plot_power(ds: xr.Dataset, path: Path) -> Path:
         "fans (air side, towers, dry coolers)": _total(ds, "P_air_fans") + _total(ds, "P_plant_fans"),
         "compressors": _total(ds, "P_compressors"),
     }
-    colours = ["#4c78a8", "#72b7b2", "#f58518", "#e45756"]
-    stack.ax.stackplot(stack.t, stack.means(ds.P_it_total / 1e6), *[stack.means(p / 1e6) for p in parts.values()],
-                       colors=colours, labels=["IT", *parts])
+    colours = ["#4c78a8", "#72b7b2", "#f58518", "#e45756", "#b279a2"]
+    losses = {"electrical losses (transformers, UPS, distribution)": _total(ds, "P_losses")} if "P_losses" in ds else {}
+    stack.ax.stackplot(stack.t, stack.means(ds.P_it_total / 1e6),
+                       *[stack.means(p / 1e6) for p in (parts | losses).values()],
+                       colors=colours, labels=["IT", *parts, *losses])
     stack.ax.set_ylabel("power (MW)")
     # the stack fills the lower ~60 % of the panel and the PUE line the upper third, so they do not cross
     stack.ax.set_ylim(0, float(ds.P_facility.max()) / 1e6 * 1.65)
-    stack.ax.set_title("facility power: IT plus cooling (electrical losses not included)")
+    stack.ax.set_title("total facility power: IT, cooling and electrical losses" if losses else
+                       "facility power: IT and cooling (this result has no electrical losses)")
     pue = stack.ax.twinx()
     ratio = stack.means(ds.P_facility) / stack.means(ds.P_it_total)
     pue.plot(stack.t, ratio, color="black", lw=1.8, label="PUE (right axis)")

@@ -96,9 +96,40 @@ class TwinAccessor:
         return _energy(self._ds[name].sum([d for d in self._ds[name].dims if d != "time"]), self.step_s)
 
     def pue(self) -> float:
-        """Power usage effectiveness over the run: facility energy / IT energy (NaN without IT energy)."""
-        it = self.energy("P_it")
-        return self.energy("P_facility") / it if it > 0 else float("nan")
+        """PUE over the run: total facility energy / IT energy (ISO/IEC 30134-2), see :mod:`twin.metrics`."""
+        from twin import metrics
+
+        return metrics.pue(self._ds)
+
+    def ppue_cooling(self) -> float:
+        """Partial PUE of the cooling system: (IT + cooling energy) / IT energy."""
+        from twin import metrics
+
+        return metrics.ppue_cooling(self._ds)
+
+    def wue(self) -> float:
+        """WUE: site water (L) / IT energy (kWh) (ISO/IEC 30134-9)."""
+        from twin import metrics
+
+        return metrics.wue(self._ds)
+
+    def cue(self, grid_CO2_intensity: float | None = None) -> float:
+        """CUE: CO2 (kg) / IT energy (kWh) (ISO/IEC 30134-8); on-site fuel only without a grid intensity (kg/J)."""
+        from twin import metrics
+
+        return metrics.cue(self._ds, grid_CO2_intensity)
+
+    def metrics(self) -> dict[str, float]:
+        """The headline metrics in SI (:func:`twin.metrics.headline`)."""
+        from twin import metrics
+
+        return metrics.headline(self._ds)
+
+    def monthly(self):
+        """Monthly table (local calendar) plus the whole run, in display units (:func:`twin.metrics.monthly`)."""
+        from twin import metrics
+
+        return metrics.monthly(self._ds)
 
     def energy_residual(self) -> float:
         """Relative energy-balance residual of the cooling system over the run.

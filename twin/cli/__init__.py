@@ -15,18 +15,24 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
+from twin.cli.lazy import LazyGroup, lazy
 from twin.errors import InputError, Problem
 
 
-class _Commands(TyperGroup):
-    """The one error path: any InputError -> one line per problem, exit 2; any unexpected
-    exception -> one line pointing to a log file with the traceback, exit 1."""
+class _Finite(TyperGroup):
+    """A group whose commands refuse NaN and infinite numbers in any option or argument."""
 
     def get_command(self, ctx, name):
         command = super().get_command(ctx, name)
         if command is not None and command.callback is not None and not hasattr(command.callback, "__finite__"):
             command.callback = _finite_numbers(command.callback, command)
         return command
+
+
+class _Commands(_Finite, LazyGroup):
+    """The one error path: any InputError -> one line per problem, exit 2; any unexpected
+    exception -> one line pointing to a log file with the traceback, exit 1. Commands are
+    imported only when they run (``LazyGroup``)."""
 
     def invoke(self, ctx):
         try:
@@ -206,16 +212,16 @@ def summarise_run(ds) -> Table:
     table = Table(title=f"{ds.attrs['site']}: {hours:g} h from {str(ds.time.values[0])[:16]} ({ds.attrs['mode']})")
     table.add_column("quantity")
     table.add_column("value", justify="right")
+    from twin.metrics import display_rows
+
     rows = [
-        ("IT energy", f"{ds.twin.energy('P_it') / 3.6e9:,.2f} MWh"),
+        *display_rows(ds),
         ("mean IT power", f"{float(ds.P_it_total.mean()) / 1e6:,.2f} MW"),
-        ("PUE (IT + cooling)", f"{(ds.twin.energy('P_it') + ds.twin.energy('P_cooling')) / ds.twin.energy('P_it'):.3f}"),
         ("peak cooling power", f"{float(ds.P_cooling.max()) / 1e6:,.2f} MW"),
         ("max die temperature", f"{float(ds.T_die_max.max()):.1f} degC"),
         ("max TCS supply", f"{float(ds.T_tcs_supply.max()):.1f} degC"),
         ("max facility supply", f"{float(ds.T_fws_supply.max()):.1f} degC"),
         ("throttled racks (max)", f"{float(ds.n_throttled.sum('group').max()):,.0f}"),
-        ("water use", f"{float(ds.m_flow_water_use.sum()) * ds.attrs['step_s'] / 1e3:,.1f} m3"),
         ("energy-balance residual", f"{ds.twin.energy_residual():.2e} of IT energy"),
     ]
     over = ds.T_fws_supply > ds.liquid_class_limit
@@ -236,7 +242,6 @@ def summarise_run(ds) -> Table:
     if "P_poi" in ds:
         a = ds.attrs
         rows += [
-            ("PUE with electrical losses", f"{ds.twin.pue():.3f}"),
             ("grid import peak", f"{a['electrical_P_poi_peak'] / 1e6:,.1f} MW"),
             ("grid ramp, max over 1 s", f"{a['electrical_P_poi_ramp_max_1s'] / 1e6:,.2f} MW/s"),
             ("grid ramp, max over 60 s", f"{a['electrical_P_poi_ramp_max_60s'] / 1e6:,.1f} MW/min"),
@@ -364,20 +369,25 @@ def run_command() -> None:
     console.print(summarise_run(ds))
 
 
-def _register_study_commands() -> None:
-    from twin import commands
-    from twin.optimize import commands as optimize_commands
+def _version(value: bool) -> None:
+    if value:
+        from twin import __version__
 
-    app.command("report")(commands.report_command)
-    app.command("sweep")(commands.sweep_command)
-    app.command("calibrate")(commands.calibrate_command)
-    optimize_app = typer.Typer(cls=_Commands, no_args_is_help=True, help="Power scheduling (dispatch) and cooling set-points.")
-    optimize_app.command("dispatch")(optimize_commands.dispatch_command)
-    optimize_app.command("setpoints")(optimize_commands.setpoints_command)
-    app.add_typer(optimize_app, name="optimize")
+        console.print(f"twin {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
 
 
-_register_study_commands()
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                          help="print the version and exit")) -> None:
+    """Digital twin of GW-scale AI training sites: cooling plant, electrical network, dispatch."""
+
+
+lazy("report", "twin.commands:report_command", "Draw a simulation result: figures and one HTML page.")
+lazy("sweep", "twin.commands:sweep_command", "Simulate every combination of varied values on a Dask cluster.")
+lazy("calibrate", "twin.commands:calibrate_command", "Fit the two-node accelerator model to a measured trace.")
+lazy("export", "twin.cli.export:export_command", "Export a result's tables as CSV, Parquet or Excel.")
+lazy("optimize", "twin.cli.optimize:app", "Power scheduling (dispatch) and cooling set-points.")
 
 
 def main() -> None:
