@@ -3,6 +3,8 @@
 import subprocess
 import sys
 import tomllib
+
+import pytest
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -45,3 +47,29 @@ def test_import_twin_registers_the_accessor(tmp_path):
     for order in ("import twin\nimport xarray as xr\n", "import xarray as xr\nimport twin\n"):
         out = _run(order + f"print(xr.open_dataset(r'{path}', engine='h5netcdf').twin.pue())")
         assert out.strip() == "1.25"
+
+
+@pytest.fixture
+def wide(monkeypatch):
+    import twin.cli
+
+    monkeypatch.setattr(twin.cli.console, "width", 220)
+
+
+def test_equipment_schedule_names_every_set(wide):
+    result = CliRunner().invoke(app, ["show", "colossus2", "--equipment"])
+    assert result.exit_code == 0, result.output
+    for word in ("gb200_nvl72", "in_row_2500kw", "air_cooled_1700kw_free_cooling", "megapack2xl_2h",
+                 "gas turbine", "solar_titan350", "3,820", "transformer"):
+        assert word in result.output, word
+
+
+def test_catalog_datasheet_shows_sources_and_estimates(wide):
+    result = CliRunner().invoke(app, ["catalog", "rack", "gb200_nvl72"])
+    assert result.exit_code == 0, result.output
+    assert "source: NVIDIA GB200 NVL72" in result.output and "132 kW" in result.output
+    assert "estimated: P_idle" in result.output
+    assert_bad = CliRunner().invoke(app, ["catalog", "gb200_nvl72"])
+    assert assert_bad.exit_code == 2 and "twin catalog rack gb200_nvl72" in assert_bad.output
+    missing = CliRunner().invoke(app, ["catalog", "rack", "gb201"])
+    assert missing.exit_code == 2 and "gb200_nvl72" in missing.output and "Traceback" not in missing.output

@@ -44,7 +44,7 @@ def test_report_files_and_numbers(saved, tmp_path):
         assert f"data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}" in page
     assert "src=\"http" not in page and "<link" not in page  # self-contained
     rows = _rows(page)
-    assert rows["PUE (IT + cooling)"] == f"{ds.twin.pue():.3f}"
+    assert rows["PUE (total facility / IT, ISO/IEC 30134-2)"] == f"{ds.twin.pue():.3f}"
     assert rows["IT energy"] == f"{ds.twin.energy('P_it') / 3.6e9:,.2f} MWh"
     assert rows["max die temperature"].startswith(f"{float(ds.T_die_max.max()):.1f} degC")
     assert rows["max facility supply"] == f"{float(ds.T_fws_supply.max()):.1f} degC"

@@ -97,7 +97,7 @@ _SERIES = {
     # name: (source variable, reduction over its component dim, units, long_name)
     "P_it_total": ("P_it_total", None, "W", "IT electrical power of the site"),
     "P_cooling": ("P_cooling", None, "W", "cooling power: pumps, fans and compressors"),
-    "P_facility": ("P_facility", None, "W", "facility power: IT plus cooling"),
+    "P_facility": ("P_facility", None, "W", "total facility power: IT, cooling and electrical losses"),
     "T_die_max": ("T_die_max", "max", "degC", "highest accelerator die temperature of any rack group"),
     "T_fws_supply": ("T_fws_supply", "max", "degC", "facility water supply temperature of the warmest loop"),
     "m_flow_water_use": ("m_flow_water_use", "sum", "kg/s", "make-up water of all plants"),
@@ -220,7 +220,7 @@ def reduce_run(ds: xr.Dataset) -> xr.Dataset:
     water = float(ds.m_flow_water_use.sum()) * step / 1e3
     die = ds.T_die_max
     kpis = {
-        "pue": (ds.twin.pue(), "1", "power usage effectiveness over the run (IT + cooling)"),
+        "pue": (ds.twin.pue(), "1", "PUE over the run: total facility energy / IT energy (twin.metrics)"),
         "E_it": (ds.twin.energy("P_it"), "J", "IT energy"),
         "E_cooling": (ds.twin.energy("P_cooling"), "J", "cooling energy: pumps, fans and compressors"),
         "T_die_peak": (float(die.max()) if bool(die.notnull().any()) else np.nan, "degC",

@@ -116,14 +116,24 @@ def sites_command() -> None:
 
 
 @app.command("catalog")
-def catalog_command(kind: Optional[str] = typer.Argument(None, help="rack, cdu, chiller, ... (all if omitted)")) -> None:
-    """List the equipment catalogue, or one kind of it."""
+def catalog_command(kind: Optional[str] = typer.Argument(None, help="rack, cdu, chiller, ... (all if omitted)"),
+                    name: Optional[str] = typer.Argument(None, help="one entry: its datasheet")) -> None:
+    """List the equipment catalogue, or one kind of it, or one entry's datasheet (sources and estimates)."""
     from twin.catalog import KINDS, did_you_mean, load_catalog
 
     catalog = load_catalog()
     if kind is not None and kind not in KINDS:
-        fail(InputError.one("<command line>", "KIND", repr(kind),
-                            "one of " + ", ".join(KINDS) + did_you_mean(kind, KINDS)))
+        names = {n: k for k in KINDS for n in catalog.of_kind(k)}
+        hint = f" (or: twin catalog {names[kind]} {kind})" if kind in names else did_you_mean(kind, KINDS)
+        fail(InputError.one("<command line>", "KIND", repr(kind), "one of " + ", ".join(KINDS) + hint))
+    if name is not None:
+        from twin.cli.equipment import datasheet
+
+        header, sheet = datasheet(kind, name)
+        for line in header:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        console.print(sheet)
+        return
     table = Table(title="Equipment catalogue")
     for column in ("kind", "name", "description", "estimate"):
         table.add_column(column)
@@ -152,11 +162,18 @@ def validate_command(sites: list[str] = typer.Argument(..., help="built-in site 
 
 @app.command("show")
 def show_command(site_name: str = typer.Argument(..., metavar="SITE"),
-                 graph: Optional[Path] = typer.Option(None, "--graph", help="draw the topology to this PNG")) -> None:
-    """Summarise a site: IT peak, racks, cooling and electrical capacity."""
+                 graph: Optional[Path] = typer.Option(None, "--graph", help="draw the topology to this PNG"),
+                 equipment: bool = typer.Option(False, "--equipment",
+                                                help="the equipment schedule: counts, ratings, spares, basis")) -> None:
+    """Summarise a site: IT peak, racks, cooling and electrical capacity (or its equipment schedule)."""
     from twin.site import load_site, plant_capacity
 
     site = load_site(site_name)
+    if equipment:
+        from twin.cli.equipment import schedule_table
+
+        console.print(schedule_table(site))
+        return
     el = site.electrical
     console.print(f"[bold]{site.name}[/bold]: {site.description}")
     console.print(f"location: {site.location.name}; weather: {site.location.weather}")
@@ -175,7 +192,7 @@ def show_command(site_name: str = typer.Argument(..., metavar="SITE"),
         console.print(f"facility loop {loop.name}: supply {loop.T_supply_set:g} degC ({loop.liquid_class}), "
                       f"plant {loop.plant}")
     console.print(f"utility import {_mw(el.utility.P_import_max)}{' (islanded)' if el.islanded else ''}; "
-                  f"turbines {_mw(el.P_turbines)}; BESS {_mw(el.P_bess)} / {el.E_bess / 3.6e9:,.0f} MWh")
+                  f"gas turbines {_mw(el.P_turbines)}; BESS {_mw(el.P_bess)} / {el.E_bess / 3.6e9:,.0f} MWh")
     if graph is not None:
         from twin.plots import draw_topology
 

@@ -31,7 +31,7 @@ def _add_electrical(ds: xr.Dataset, network, blocks, it_step: float, resolution:
     for name, (value, units, long_name) in balance.items():
         ds[name] = value.assign_attrs(units=units, long_name=long_name)
     ds["P_facility"] = (ds.P_it_total + ds.P_cooling + losses).assign_attrs(
-        units="W", long_name="facility power: IT, cooling and electrical losses")
+        units="W", long_name="total facility power: IT, cooling and electrical losses")
     arrays = concatenate_blocks(blocks)
     for key, value in electrical_summary(arrays, it_step).items():
         ds.attrs[f"electrical_{key}"] = float(value)
@@ -88,11 +88,20 @@ def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttl
     P_it_total = P_it.sum(-1)
     heat_in = (P_it_total + data["P_tcs_pumps"].sum(-1) + data["P_air_fans"].sum(-1) + data["P_fws_pumps"].sum(-1)
                + data["Q_flow_storage_gains"].sum(-1) + data["Q_flow_electrical_losses"].sum(-1))
+    # electrical losses from the network's steady-state loss curves; a run with the network replaces them
+    chain = model.electrical.demand(P_it_total, P_cooling)
+    losses = {name: variable("time", chain[name], "W", long)
+              for name, long in (("P_losses_transformers", "substation and unit-substation transformer losses"),
+                                 ("P_losses_ups", "UPS losses"),
+                                 ("P_losses_distribution", "busway, PDU and cabling losses"))}
+    P_losses = sum(v.values for v in losses.values())
     variables.update(
+        losses,
+        P_losses=variable("time", P_losses, "W", "transformer, UPS and distribution losses"),
         P_it_total=variable("time", P_it_total, "W", "IT electrical power of the site"),
         P_cooling=variable("time", P_cooling, "W", "cooling power: pumps, fans and compressors"),
-        P_facility=variable("time", P_it_total + P_cooling, "W",
-                            "facility power: IT plus cooling (electrical losses not included)"),
+        P_facility=variable("time", P_it_total + P_cooling + P_losses, "W",
+                            "total facility power: IT, cooling and electrical losses"),
         Q_flow_into_plant=variable("time", heat_in, "W",
                                    "heat into the cooling water system: IT, pump and fan heat, storage gains, "
                                    "hall electrical losses"),
