@@ -92,6 +92,7 @@ def test_notebook_runs_and_its_checks_hold(name, kernel_name, tmp_path, monkeypa
     monkeypatch.setenv("TWIN_NOTEBOOK_FAST", "1")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("TWIN_NOTEBOOK_IMAGES", str(tmp_path))
+    monkeypatch.setenv("PYTHONPATH", str(REPO))  # the kernel imports this checkout's twin, not an installed one
     started = time.perf_counter()
     _execute(nb, kernel_name)  # raises CellExecutionError when any cell (an assert too) raises
     elapsed = time.perf_counter() - started
