@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
 from twin.errors import InputError, Problem  # noqa: E402
+from twin.clock import label, local_naive, result_zone, zone_label  # noqa: E402
 from twin.metrics import display_rows  # noqa: E402
 from twin.results import atomic_path  # noqa: E402
 
@@ -117,7 +118,7 @@ def summary_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
     hours = ds.sizes["time"] * step / 3600
     die = ds["T_die_max"]
     rows = [
-        ("period", f"{hours:g} h from {str(ds.time.values[0])[:16]} (local standard time)"),
+        ("period", f"{hours:g} h from {label(ds.time.values, result_zone(ds))} ({result_zone(ds)})"),
         *display_rows(ds),
         ("mean IT power", f"{float(ds.P_it_total.mean()) / 1e6:,.2f} MW"),
         ("max die temperature", f"{float(die.max()):.1f} degC ({_argmax_label(die, 'group')})"
@@ -179,7 +180,7 @@ class _Axis:
     def __init__(self, ax, ds: xr.Dataset, k: int):
         self.ax, self.k = ax, k
         step = float(ds.attrs["step_s"])
-        t = ds.time.values
+        t = local_naive(ds.time.values, result_zone(ds))
         self.t = t[::k] + np.timedelta64(int(round(k * step * 500)), "ms") if k > 1 else t
 
     def line(self, values, *, band: bool = True, **style) -> None:
@@ -202,7 +203,8 @@ def _time_axis(ax, ds: xr.Dataset) -> None:
     locator = mdates.AutoDateLocator(maxticks=12)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_xlim(ds.time.values[0], ds.time.values[-1])
+    t = local_naive(ds.time.values[[0, -1]], result_zone(ds))
+    ax.set_xlim(t[0], t[-1])
 
 
 def _legend(ax) -> None:
@@ -218,10 +220,10 @@ def _figure(ds: xr.Dataset, n_panels: int, height: float = 3.2):
 
 def _save(fig, ds: xr.Dataset, k: int, path: Path, title: str) -> Path:
     fig.suptitle(f"{ds.attrs['site']}: {title}", fontsize=13)
-    label = "local standard time"
+    xlabel = zone_label(ds.time.values, result_zone(ds))
     if k > 1:
-        label += f"    (lines: {_duration(k * float(ds.attrs['step_s']))} means; shaded: range within each)"
-    fig.supxlabel(label, fontsize=11)
+        xlabel += f"    (lines: {_duration(k * float(ds.attrs['step_s']))} means; shaded: range within each)"
+    fig.supxxlabel(xlabel, fontsize=11)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)
@@ -320,7 +322,7 @@ def plot_water_heat(ds: xr.Dataset, path: Path) -> Path:
     """Cumulative water use, and heat rejected to the atmosphere against heat taken in."""
     fig, (water, heat) = _figure(ds, 2)
     used = _water_m3(ds)
-    water.ax.plot(ds.time.values, used, color="tab:blue", lw=2.0)
+    water.ax.plot(local_naive(ds.time.values, result_zone(ds)), used, color="tab:blue", lw=2.0)
     water.ax.set_ylim(0, max(used[-1] * 1.08, 1.0))
     if used[-1] == 0:
         water.ax.text(0.5, 0.5, "no make-up water used", transform=water.ax.transAxes, ha="center", fontsize=12)

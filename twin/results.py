@@ -43,6 +43,55 @@ def make_dataset(time, variables: dict[str, xr.Variable], *, step_s: float, coor
     return ds
 
 
+#: CF standard names of result variables that have one (CF standard name table v84); the rest have none.
+STANDARD_NAMES = {
+    "T_dry_bulb": "air_temperature",
+    "T_wet_bulb": "wet_bulb_temperature",
+}
+#: Conventions written into every result.
+CONVENTIONS = "CF-1.10"
+#: Time encoding of every result: UTC.
+TIME_UNITS = "seconds since 1970-01-01 00:00:00"
+
+
+def cell_methods(name: str, da: xr.DataArray) -> str | None:
+    """CF cell_methods of a result variable: rates are step means, stored energies end-of-step values."""
+    dim = next((d for d in da.dims if d.startswith("time")), None)
+    if dim is None:
+        return None
+    if name.startswith(("P_", "Q_flow", "m_flow", "fuel", "NOx", "CO2", "cost")):
+        return f"{dim}: mean"
+    if name.startswith(("E_", "soc")):
+        return f"{dim}: point"
+    return None
+
+
+def apply_cf(ds: xr.Dataset, zone: str | None = None) -> xr.Dataset:
+    """CF-1.10 metadata: Conventions, standard_name where one exists, cell_methods, time axes in UTC.
+
+    ``zone``: the site's IANA time zone, kept as ``attrs["time_zone"]`` (the stored clock is UTC).
+    """
+    ds.attrs["Conventions"] = CONVENTIONS
+    if zone:
+        ds.attrs["time_zone"] = zone
+    for name, da in ds.data_vars.items():
+        if name in STANDARD_NAMES:
+            da.attrs["standard_name"] = STANDARD_NAMES[name]
+        method = cell_methods(str(name), da)
+        if method:
+            da.attrs["cell_methods"] = method
+    for dim in [d for d in ds.dims if str(d).startswith("time")]:
+        if dim in ds.coords and np.issubdtype(ds[dim].dtype, np.datetime64):
+            ds[dim].attrs.update(standard_name="time", axis="T", long_name="start of the step (UTC)")
+            ds[dim].encoding.update(units=TIME_UNITS, calendar="proleptic_gregorian", dtype="float64")
+    for dim in ("group", "loop", "fleet", "category", "turbine_type", "scenario"):
+        if dim in ds.coords and "long_name" not in ds[dim].attrs:
+            ds[dim].attrs["long_name"] = {"group": "rack group", "loop": "facility water loop",
+                                          "fleet": "gas-turbine fleet", "category": "cost category",
+                                          "turbine_type": "gas-turbine type", "scenario": "sweep case"}[dim]
+    return ds
+
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
@@ -66,8 +115,8 @@ def atomic_path(path: str | Path):
 
 
 def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write ``ds`` to ``path`` as netCDF (h5netcdf engine) atomically."""
-    clean = ds.copy()
+    """Write ``ds`` to ``path`` as netCDF (h5netcdf engine) atomically, with CF-1.10 metadata."""
+    clean = apply_cf(ds.copy(), ds.attrs.get("time_zone"))
     for name, value in clean.attrs.items():
         if isinstance(value, bool):
             clean.attrs[name] = int(value)
@@ -196,3 +245,97 @@ class TwinAccessor:
     def emissions(self) -> dict[str, float]:
         """Turbine fuel (J), NOx and CO2 (kg) over the run, by fleet summed."""
         return {"fuel_J": self.energy("fuel"), "NOx_kg": self.energy("NOx"), "CO2_kg": self.energy("CO2")}
+
+
+# --- provenance -------------------------------------------------------------------------------------
+
+
+def describe_event(event) -> str:
+    """One event in words (``chiller outage 100 % (plant chillers)``, ``utility outage``)."""
+    kind = type(event).__name__
+    if kind == "EquipmentOutage":
+        where = f" ({event.target})" if event.target else ""
+        return f"{event.kind} outage {event.fraction:.0%}{where}"
+    if kind == "UtilityOutage":
+        return "utility outage"
+    if kind == "TurbineTrip":
+        return f"{event.units} x {event.target} trip"
+    return kind
+
+
+def events_json(events) -> str:
+    """Events as JSON for a file attribute: label, start and end (s from the run start; end may be null)."""
+    import json
+
+    out = []
+    for e in events:
+        start = float(getattr(e, "start", 0.0))
+        duration = getattr(e, "duration", None)
+        end = start + float(duration) if duration is not None and np.isfinite(float(duration)) else None
+        out.append({"label": describe_event(e), "start_s": start, "end_s": end})
+    return json.dumps(out)
+
+
+def read_events(ds: xr.Dataset) -> list[dict]:
+    """The events a result records (see :func:`events_json`); [] for results without them."""
+    import json
+
+    try:
+        return list(json.loads(ds.attrs.get("events", "[]")))
+    except (TypeError, ValueError):
+        return []
+
+
+def file_hash(path) -> str:
+    """SHA-256 of a file's bytes ("" when it cannot be read)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def provenance(site, *, start, zone: str, weather, scenario, workload, events, options: dict) -> dict:
+    """What produced a result, as netCDF-safe attributes: site and its file hash, weather spec,
+    scenario and events, workload, solver options, twin version, command line, start and time zone."""
+    import datetime
+    import shlex
+    import sys
+
+    from twin import __version__
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    command = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "python"
+    local = start.tz_convert(zone)
+    return {
+        "site": site.name,
+        "site_file": str(site.file),
+        "site_sha256": file_hash(site.file),
+        "weather_spec": weather if isinstance(weather, str) else ("a Dataset given by the caller"
+                                                                   if weather is not None else ""),
+        "scenario": "" if scenario is None else str(getattr(scenario, "name", scenario)),
+        "events": events_json(events),
+        "workload": repr(workload),
+        "options": ", ".join(f"{k}={v}" for k, v in options.items()),
+        "twin_version": __version__,
+        "command_line": command,
+        "start": local.isoformat(),
+        "start_utc": start.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time_zone": zone,
+        "history": f"{now} twin {__version__}: {command}",
+    }
+
+
+def finish(ds: xr.Dataset, *, start, provenance_attrs: dict) -> xr.Dataset:
+    """A result as stored: its time axes in UTC from ``start`` (a tz-aware instant), provenance
+    attributes, CF-1.10 metadata (``provenance_attrs["time_zone"]`` is the site's zone)."""
+    first = np.datetime64(start.tz_convert("UTC").tz_localize(None).to_datetime64(), "ns")
+    axes = {}
+    for dim in ("time", "time_it"):
+        if dim in ds.coords:
+            values = ds[dim].values
+            axes[dim] = first + (values - values[0]) if dim == "time" else first + (values - ds.time.values[0])
+    ds = ds.assign_coords(axes)
+    ds.attrs.update(provenance_attrs)
+    return apply_cf(ds, provenance_attrs.get("time_zone"))

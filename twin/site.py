@@ -52,6 +52,7 @@ class Location:
     longitude: float = q("dimensionless", positive=None, within=(-180.0, 180.0), doc="degrees east (negative west)")
     elevation: float = q("length", positive=None, within=(-500.0, 9000.0))
     time_zone: float = q("dimensionless", positive=None, within=(-12.0, 14.0), doc="hours from UTC, standard time")
+    time_zone_name: str = text("", doc="IANA time zone (daylight saving), e.g. 'America/Chicago'")
     weather: str = text(doc="built-in location ('austin', 'memphis') or a path to an EPW file")
     climate_zone: str = text("")
 

@@ -225,8 +225,11 @@ def summarise_run(ds) -> Table:
     """The headline numbers of a simulation as a table."""
     import numpy as np
 
+    from twin.clock import label, result_zone
+
     hours = ds.sizes["time"] * ds.attrs["step_s"] / 3600
-    table = Table(title=f"{ds.attrs['site']}: {hours:g} h from {str(ds.time.values[0])[:16]} ({ds.attrs['mode']})")
+    table = Table(title=f"{ds.attrs['site']}: {hours:g} h from {label(ds.time.values, result_zone(ds))} "
+                        f"({ds.attrs['mode']})")
     table.add_column("quantity")
     table.add_column("value", justify="right")
     from twin.metrics import display_rows
@@ -276,6 +279,23 @@ def summarise_run(ds) -> Table:
     return table
 
 
+def ride_through_table(ds) -> Optional[Table]:
+    """Ride-through metrics from the first event the result records (None without events)."""
+    from twin.results import read_events
+    from twin.scenarios import ride_through
+
+    events = read_events(ds)
+    if not events:
+        return None
+    metrics = ride_through(ds, min(e["start_s"] for e in events))
+    table = Table(title=f"ride-through: {ds.attrs.get('scenario', '')}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        table.add_row(name, "n/a (did not happen)" if value != value else f"{value:,.2f}")
+    return table
+
+
 def _mw_or_na(watts: float) -> str:
     return "n/a (step too coarse)" if watts != watts else f"{watts / 1e6:,.2f} MW"
 
@@ -284,7 +304,8 @@ def _mw_or_na(watts: float) -> str:
 def simulate_command(
     ctx: typer.Context,
     site_name: str = typer.Argument(..., metavar="SITE"),
-    start: str = typer.Option("2025-07-21 00:00", help="local standard time"),
+    start: str = typer.Option("2025-07-21 00:00", help="local time at the site (daylight saving included), "
+                                                      "or with an offset: 2025-07-21T05:00Z"),
     hours: float = typer.Option(2.0, help="simulated hours"),
     weather: Optional[str] = typer.Option(None, help="EPW path, austin, memphis, design:<loc>:<cond>, heatwave:<loc>"),
     workload: str = typer.Option("constant", help="constant | training | training-smoothed | inference"),
@@ -324,10 +345,12 @@ def simulate_command(
     site = load_site(site_name)
     profile = make_workload(workload, site)
     chosen = None
-    if scenario is not None:
+    if scenario is not None:  # parsed here to refuse a bad scenario before any work; simulate parses it again
+        from twin.clock import parse_start, seconds_after_midnight, site_zone
         from twin.scenarios import parse
 
-        chosen = parse(scenario, site, start_of_day=(first - first.normalize()).total_seconds(),
+        zone = site_zone(site)
+        chosen = parse(scenario, site, start_of_day=seconds_after_midnight(parse_start(first, zone).tz_convert(zone)),
                        duration=hours * 3600)
     units = site.n_racks if resolution == "rack" else len(site.rack_groups)
     options.check_run_size(units, hours, plant_step, it_step, mode=mode, it_series=electrical_resolution == "it")
@@ -337,7 +360,7 @@ def simulate_command(
 
         control = ElectricalControl(poi_ramp_limit=poi_ramp_limit * 1e6 if poi_ramp_limit else None)
         ds = simulate(site, start=start, duration=hours * 3600, weather=weather, workload=profile,
-                      resolution=resolution, plant_step=plant_step, mode=mode, scenario=chosen,
+                      resolution=resolution, plant_step=plant_step, mode=mode, scenario=scenario,
                       electrical=control, electrical_resolution=electrical_resolution, it_step=it_step,
                       solver=plant_solver, progress=lambda done, total: bar.update(task, completed=done, total=total))
     from twin.cli.held import did_not_hold
@@ -346,15 +369,8 @@ def simulate_command(
         console.print(f"NOT HELD: {line}", style="bold red", markup=False, highlight=False, soft_wrap=True)
     console.print(summarise_run(ds))
     if chosen is not None:
-        from twin.scenarios import ride_through
-
-        if chosen.events:
-            metrics = ride_through(ds, min(e.start for e in chosen.events))
-            table = Table(title=f"ride-through: {scenario}")
-            table.add_column("metric")
-            table.add_column("value", justify="right")
-            for name, value in metrics.items():
-                table.add_row(name, "n/a (did not happen)" if value != value else f"{value:,.2f}")
+        table = ride_through_table(ds)
+        if table is not None:
             console.print(table)
     if out is not None:
         write_netcdf(ds, out)

@@ -10,10 +10,12 @@ import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from twin.electrical.network import ElectricalControl
+from twin.clock import parse_start, seconds_after_midnight, site_zone, standard_time
 from twin.errors import InputError
+from twin.results import finish, provenance
 from twin.scenarios import EquipmentOutage, Scenario, availability, parse as parse_scenario
-from twin.simulation.assembly import COOLING_TERMS, Model, build
 from twin.results import variable
+from twin.simulation.assembly import COOLING_TERMS, Model, build
 from twin.simulation.dataset import _add_electrical, _dataset
 from twin.simulation.plant import Inputs, PlantODE, Solver, _storage
 from twin.simulation.steady import steady_state
@@ -58,26 +60,36 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     solver.check()
     if electrical_resolution not in ("plant", "it"):
         raise InputError.one("simulate", "electrical_resolution", repr(electrical_resolution), "'plant' or 'it'")
-    try:
-        first = pd.Timestamp(start)
-    except (ValueError, TypeError):
-        raise InputError.one("simulate", "start", repr(start), "a timestamp such as '2025-07-21 14:00'") from None
-    # workload clocks and scenario times count seconds from local midnight of the start day
-    t0 = float((first - first.normalize()).total_seconds())
+    # the clock (twin.clock): start is local civil time unless it has an offset; weather is read in local
+    # standard time; workload clocks count from standard-time midnight, scenario times are civil
+    zone = site_zone(site)
+    first = parse_start(start, zone)
+    first_std = standard_time(first, site)
+    t0 = seconds_after_midnight(first_std)
     events = list(events)
     if scenario is not None:
-        chosen = scenario if isinstance(scenario, Scenario) else parse_scenario(scenario, site, start_of_day=t0)
+        chosen = scenario if isinstance(scenario, Scenario) else parse_scenario(
+            scenario, site, start_of_day=seconds_after_midnight(first.tz_convert(zone)))
         events += chosen.events
         weather = weather if weather is not None else chosen.weather
     workload = workload or ConstantProfile(0.8)
     n_steps = int(round(duration / plant_step))
-    wx = _weather(site.location.weather if weather is None else weather, start, n_steps, plant_step)
+    weather = site.location.weather if weather is None else weather
+    wx = _weather(weather, first_std, n_steps, plant_step)
+    options = dict(duration=duration, plant_step=plant_step, it_step=it_step, resolution=resolution, mode=mode,
+                   electrical=electrical if isinstance(electrical, bool) else repr(electrical),
+                   electrical_resolution=electrical_resolution, seed=seed, out_of_service=out_of_service or {},
+                   setpoints="given" if setpoints is not None else "site",
+                   solver={k: v for k, v in dataclasses.asdict(solver).items()})
+    attrs = provenance(site, start=first, zone=zone, weather=weather, scenario=scenario, workload=workload,
+                       events=events, options=options)
     if mode == "quasi_steady":
         if events:
             raise InputError.one("simulate", "mode", "'quasi_steady' with scenario events",
                                  "mode='dynamic' for failures that start and end within the run")
         model = build(site, out_of_service=out_of_service)
-        return _quasi_steady(model, wx, workload, plant_step, t0, _schedule(setpoints, wx, model.loops))
+        ds = _quasi_steady(model, wx, workload, plant_step, t0, _schedule(setpoints, wx, model.loops))
+        return finish(ds, start=first, provenance_attrs=attrs)
     for plant, fraction in (out_of_service or {}).items():
         events += [EquipmentOutage(kind, 0.0, np.inf, fraction, plant) for kind in ("tower", "dry_cooler", "chiller")]
     # one BLAS thread: the rack kernel's small matrix products lose to thread hand-offs on shared cores
@@ -88,8 +100,9 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
         if control is not None:  # the model's network, with the run's controls
             control.check()
             network = dataclasses.replace(model.electrical, control=control)
-        return _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-                        tuple(events), _schedule(setpoints, wx, model.loops), network, electrical_resolution, solver)
+        ds = _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
+                      tuple(events), _schedule(setpoints, wx, model.loops), network, electrical_resolution, solver)
+    return finish(ds, start=first, provenance_attrs=attrs)
 
 
 def _schedule(setpoints, wx: xr.Dataset, loops: FacilityLoops) -> np.ndarray:
