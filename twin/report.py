@@ -223,7 +223,7 @@ def _save(fig, ds: xr.Dataset, k: int, path: Path, title: str) -> Path:
     xlabel = zone_label(ds.time.values, result_zone(ds))
     if k > 1:
         xlabel += f"    (lines: {_duration(k * float(ds.attrs['step_s']))} means; shaded: range within each)"
-    fig.supxxlabel(xlabel, fontsize=11)
+    fig.supxlabel(xlabel, fontsize=11)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=100, format="png")
     plt.close(fig)

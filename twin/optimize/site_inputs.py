@@ -745,6 +745,8 @@ def plan_for_file(result: SitePlan) -> xr.Dataset:
         ds = ds.assign_coords(time=index.tz_convert("UTC").tz_localize(None))
     ds["time"].attrs.update(long_name="start of the step", time_zone="UTC" if index.tz is not None else "local",
                             plan_time_zone=zone)
+    if index.tz is not None:  # the one clock of twin results: UTC, the zone as an attribute (twin.clock)
+        ds.attrs["time_zone"] = zone
     table = result.savings.drop(index="total")
     categories = list(table.index)
     ds = ds.reindex(category=categories, fill_value=0.0)
