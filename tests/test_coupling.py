@@ -69,7 +69,8 @@ def test_utility_outage_rides_through_on_ups_megapacks_and_turbines():
     ds = twin.simulate("colossus1", start="2025-07-21 14:50", duration=1800, plant_step=10.0,
                        scenario="utility_outage:at=15:00,duration=20 min", workload=ConstantProfile(0.8))
     a = ds.attrs
-    outage = (ds.time >= np.datetime64("2025-07-21T15:00")) & (ds.time < np.datetime64("2025-07-21T15:20"))
+    # 15:00-15:20 CDT, stored in UTC
+    outage = (ds.time >= np.datetime64("2025-07-21T20:00")) & (ds.time < np.datetime64("2025-07-21T20:20"))
     assert float(ds.P_poi.where(outage).max()) == 0.0
     assert float(ds.P_bess.where(outage).max()) > 100e6  # the Megapacks pick up the site
     assert float(ds.P_turbines.sum("fleet").isel(time=-1)) > 0.0

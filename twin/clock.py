@@ -61,6 +61,14 @@ def standard_time(instant: pd.Timestamp, site) -> pd.Timestamp:
     return instant.tz_convert("UTC").tz_localize(None) + pd.Timedelta(hours=float(site.location.time_zone))
 
 
+def standard_start(naive, site) -> str:
+    """A naive local standard time (the weather's and plans' clock) as a start with its fixed offset."""
+    hours = float(site.location.time_zone)
+    sign = "+" if hours >= 0 else "-"
+    h, m = divmod(int(round(abs(hours) * 60)), 60)
+    return f"{pd.Timestamp(naive):%Y-%m-%dT%H:%M:%S}{sign}{h:02d}:{m:02d}"
+
+
 def seconds_after_midnight(moment: pd.Timestamp) -> float:
     """Seconds of ``moment`` (naive or tz-aware) after its own midnight."""
     return float((moment - moment.normalize()).total_seconds())

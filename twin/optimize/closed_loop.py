@@ -128,7 +128,9 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
     IT_plan = plan["P_it"].values
     fractions = np.clip(IT_plan / inputs.IT_peak_W, 0.0, 1.0)
     profile = ScheduleProfile(fractions, step, inputs.workload_start_s)
-    start = str(inputs.standard_start)
+    from twin.clock import standard_start
+
+    start = standard_start(inputs.standard_start, site)
     control = False
     if dynamic:
         soc0 = inputs.bess.soc_initial if inputs.bess is not None else None

@@ -194,7 +194,10 @@ def verify(site, plan: xr.Dataset, *, workload=None, weather=None, plant_step: f
     """Run ``plan`` through the co-simulation; planned vs simulated cooling energy and violations."""
     import twin
 
-    start = str(plan.time.values[0])[:19].replace("T", " ")
+    from twin.clock import standard_start
+
+    site = twin.load_site(site) if isinstance(site, str) else site
+    start = standard_start(plan.time.values[0], site)  # the plan's steps are local standard time
     hours = plan.sizes["time"] * float(plan.attrs["step_s"]) / 3600
     ds = twin.simulate(site, start=start, duration=hours * 3600, plant_step=plant_step, weather=weather,
                        workload=workload or ConstantProfile(0.8), setpoints=plan.T_fws_supply_set)
