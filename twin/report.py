@@ -6,15 +6,21 @@
 - ``temperatures.png``: die maximum per rack group against its throttle limit,
   TCS supply per group and facility supply/return per loop against the loop's
   ASHRAE class limit, and the outdoor dry and wet bulb;
-- ``power.png``: the power stack (IT and cooling) with PUE on a second axis,
-  and the cooling power by kind;
+- ``power.png``: the power stack (IT, cooling, electrical losses) with PUE on a
+  second axis, and the cooling power by kind;
 - ``water_heat.png``: cumulative water use and heat rejected;
 - ``grid.png`` (when the Dataset has ``P_poi``): power at the grid connection
   and its ramp rate;
+- ``storage.png`` (when a loop has cold-water storage): hours of storage left;
 
-and ``report.html``, which embeds them (base64) under a table of headline
-numbers, with costs (``cost_*`` variables, or ``cost`` by ``category``) and
-ramp rates when the Dataset has them.  Every file is written atomically.
+every time plot in local time with the zone named and the recorded events
+(scenario failures) marked.  ``report.html`` embeds them (base64) under: what
+ran (provenance: site and file hash, weather, scenario and events, workload,
+start and zone, options, version, command line), the headline numbers
+(:mod:`twin.metrics`), the ride-through table when an event ran, a design-day
+sizing table (peak heat per loop against the plant's capacity with spares
+out, temperature margins) and the monthly energy, water and emissions table.
+Every file is written atomically.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import xarray as xr  # noqa: E402
 from twin.errors import InputError, Problem  # noqa: E402
 from twin.clock import label, local_naive, result_zone, zone_label  # noqa: E402
 from twin.metrics import display_rows  # noqa: E402
-from twin.results import atomic_path  # noqa: E402
+from twin.results import atomic_path, read_events  # noqa: E402
 
 #: Variables a simulation result must hold for a report.
 REQUIRED = ("P_it", "P_it_total", "P_facility", "P_cooling", "T_die_max", "T_tcs_supply", "T_fws_supply",
@@ -218,7 +224,29 @@ def _figure(ds: xr.Dataset, n_panels: int, height: float = 3.2):
     return fig, [_Axis(ax, ds, k) for ax in axes[:, 0]]
 
 
+def _mark_events(fig, ds: xr.Dataset) -> None:
+    """Every event the result records: a red line at its start and its span shaded, on every panel."""
+    events = read_events(ds)
+    if not events:
+        return
+    t0 = ds.time.values[0]
+    end_of_run = ds.time.values[-1] + np.timedelta64(int(float(ds.attrs["step_s"]) * 1e3), "ms")
+    zone = result_zone(ds)
+    panels = [ax for ax in fig.axes if ax.get_label() != "twin"]
+    for i, event in enumerate(events):
+        start = t0 + np.timedelta64(int(event["start_s"] * 1e3), "ms")
+        end = end_of_run if event["end_s"] is None else t0 + np.timedelta64(int(event["end_s"] * 1e3), "ms")
+        start_l, end_l = local_naive(np.array([start, min(end, end_of_run)]), zone)
+        for ax in panels:
+            ax.axvspan(start_l, end_l, color="tab:red", alpha=0.08, lw=0)
+            ax.axvline(start_l, color="tab:red", lw=1.4, ls="-.")
+        if panels:
+            panels[0].annotate(event["label"], xy=(start_l, 1.0), xycoords=("data", "axes fraction"),
+                               xytext=(3, -12 - 12 * i), textcoords="offset points", color="tab:red", fontsize=9)
+
+
 def _save(fig, ds: xr.Dataset, k: int, path: Path, title: str) -> Path:
+    _mark_events(fig, ds)
     fig.suptitle(f"{ds.attrs['site']}: {title}", fontsize=13)
     xlabel = zone_label(ds.time.values, result_zone(ds))
     if k > 1:
@@ -295,6 +323,7 @@ def plot_power(ds: xr.Dataset, path: Path) -> Path:
     stack.ax.set_title("total facility power: IT, cooling and electrical losses" if losses else
                        "facility power: IT and cooling (this result has no electrical losses)")
     pue = stack.ax.twinx()
+    pue.set_label("twin")
     ratio = stack.means(ds.P_facility) / stack.means(ds.P_it_total)
     pue.plot(stack.t, ratio, color="black", lw=1.8, label="PUE (right axis)")
     high, low = np.nanmax(ratio), np.nanmin(ratio)
@@ -355,13 +384,132 @@ def plot_grid(ds: xr.Dataset, path: Path) -> Path:
     return _save(fig, ds, power.k, path, "grid connection")
 
 
-def _html(ds: xr.Dataset, rows, images: list[Path]) -> str:
+def has_storage(ds: xr.Dataset) -> bool:
+    return "storage_hours_left" in ds and bool(np.isfinite(ds.storage_hours_left.values).any())
+
+
+def plot_storage(ds: xr.Dataset, path: Path) -> Path:
+    """Hours of cold-water storage left per loop (at design flow)."""
+    fig, (panel,) = _figure(ds, 1, height=3.4)
+    for loop in ds.loop.values:
+        series = ds.storage_hours_left.sel(loop=loop)
+        if bool(np.isfinite(series.values).any()):
+            panel.line(series, lw=1.8, label=f"loop {loop}")
+    panel.ax.set_ylim(bottom=0)
+    panel.ax.set_ylabel("storage left (h)")
+    panel.ax.set_title("cold-water storage: hours it could carry the loop at design flow")
+    _legend(panel.ax)
+    _time_axis(panel.ax, ds)
+    return _save(fig, ds, panel.k, path, "thermal storage")
+
+
+def provenance_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """What produced the result, from the file's attributes ("not recorded" for older files)."""
+    a = ds.attrs
+    events = read_events(ds)
+    described = "; ".join(
+        f"{e['label']} from {label(ds.time.values[:1] + np.timedelta64(int(e['start_s'] * 1e3), 'ms'), result_zone(ds))}"
+        + ("" if e["end_s"] is None else f" for {_duration(e['end_s'] - e['start_s'])}") for e in events)
+    rows = [
+        ("site", f"{a.get('site', '')} ({a.get('site_file', 'file not recorded')})"),
+        ("site file SHA-256", str(a.get("site_sha256", "not recorded"))),
+        ("weather", f"{a.get('weather_spec', 'not recorded')} ({a.get('weather', '')})"),
+        ("scenario", str(a.get("scenario") or "none")),
+        ("events", described or "none"),
+        ("workload", str(a.get("workload", "not recorded"))),
+        ("start", f"{a.get('start', 'not recorded')} ({a.get('time_zone', 'zone not recorded')})"),
+        ("options", str(a.get("options", "not recorded"))),
+        ("twin version", str(a.get("twin_version", "not recorded"))),
+        ("command line", str(a.get("command_line", "not recorded"))),
+    ]
+    return rows
+
+
+def ride_through_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """Ride-through metrics from the first recorded event (empty without events)."""
+    from twin.scenarios import ride_through
+
+    events = read_events(ds)
+    if not events:
+        return []
+    names = {"time_to_throttle_s": ("time to first throttling", "s"),
+             "time_to_shutdown_s": ("time to first accelerator shutdown", "s"),
+             "time_to_rack_trip_s": ("time to first rack trip", "s"),
+             "peak_coolant_inlet_degC": ("peak coolant at the racks after the event", "degC"),
+             "peak_facility_supply_degC": ("peak facility supply after the event", "degC"),
+             "storage_hours_left_min": ("least storage left", "h")}
+    rows = []
+    for key, value in ride_through(ds, min(e["start_s"] for e in events)).items():
+        name, unit = names.get(key, (key, ""))
+        if value != value:
+            rows.append((name, "did not happen" if unit == "s" else "n/a"))
+        elif unit == "s":
+            rows.append((name, f"{_duration(value)} after the event" if value > 0 else "at the event"))
+        else:
+            rows.append((name, f"{value:,.1f} {unit}"))
+    return rows
+
+
+def sizing_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """Design-day sizing: peak loads per plant against capacity, temperature margins, time to limits."""
+    rows = []
+    capacity = {}
+    try:  # the site file the result names, for the installed capacity (absent for moved files)
+        from twin.site import load_site, plant_capacity
+
+        site = load_site(ds.attrs["site_file"]) if "site_file" in ds.attrs else None
+        if site is not None:
+            for loop in site.facility_loops:
+                capacity[loop.name] = (loop.plant, plant_capacity(site.plant(loop.plant)))
+    except InputError:
+        pass
+    for loop in ds.loop.values:
+        peak = float(ds.Q_flow_removed.sel(loop=loop).max()) if "Q_flow_removed" in ds else float("nan")
+        text = f"{peak / 1e6:,.1f} MW peak heat removed"
+        if str(loop) in capacity:
+            plant, cap = capacity[str(loop)]
+            text += f"; plant {plant} {cap / 1e6:,.1f} MW with spares out: margin {(cap - peak) / cap:+.0%}"
+        rows.append((f"loop {loop}", text))
+        limit = float(ds.liquid_class_limit.sel(loop=loop))
+        hottest = float(ds.T_fws_supply.sel(loop=loop).max())
+        if np.isfinite(limit):
+            over = int((ds.T_fws_supply.sel(loop=loop) > limit).sum())
+            rows.append((f"loop {loop} facility supply", f"peak {hottest:.1f} degC, class limit {limit:g} degC: "
+                         f"margin {limit - hottest:+.1f} K" + (f" (over for {_duration(over * float(ds.attrs['step_s']))})"
+                                                              if over else "")))
+    for group in ds.group.values:
+        die = ds.T_die_max.sel(group=group)
+        if bool(die.notnull().any()):
+            limit = float(ds.T_die_limit.sel(group=group))
+            rows.append((f"racks {group}", f"hottest die {float(die.max()):.1f} degC, throttle at {limit:g} degC: "
+                                           f"margin {limit - float(die.max()):+.1f} K"))
+    rows.append(("peak total facility demand", f"{float(_total(ds, 'P_facility').max()) / 1e6:,.1f} MW"))
+    return rows
+
+
+def _rows_html(rows) -> str:
     e = html.escape
-    table = "\n".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
+    return "<table>\n" + "\n".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows) + "\n</table>"
+
+
+def _frame_html(frame) -> str:
+    from twin.export import format_table
+
+    return format_table(frame).to_html(classes="monthly", border=0)
+
+
+def _html(ds: xr.Dataset, rows, images: list[Path]) -> str:
+    from twin.metrics import monthly
+
+    e = html.escape
     figures = "\n".join(
         f'<figure><img alt="{e(p.stem)}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
         f"</figure>" for p in images)
-    title = e(f"{ds.attrs['site']}: {ds.attrs.get('title', 'twin result')} ({ds.attrs.get('mode', '')})")
+    scenario = ds.attrs.get("scenario") or ""
+    title = e(f"{ds.attrs['site']}: {ds.attrs.get('title', 'twin result')} ({ds.attrs.get('mode', '')})"
+              + (f", scenario {scenario}" if scenario else ""))
+    ride = ride_through_rows(ds)
+    ride_html = f"<h2>Ride-through</h2>\n{_rows_html(ride)}" if ride else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <style>
@@ -369,13 +517,23 @@ body {{ font-family: sans-serif; margin: 2em; max-width: 1250px; color: #222; }}
 table {{ border-collapse: collapse; margin-bottom: 2em; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.3em 1em; text-align: left; }}
 td {{ text-align: right; font-variant-numeric: tabular-nums; }}
+table.monthly th {{ text-align: right; }}
 img {{ max-width: 100%; }}
 </style></head>
 <body>
 <h1>{title}</h1>
+<h2>What ran</h2>
+{_rows_html(provenance_rows(ds))}
+<h2>Headline numbers</h2>
 <table class="summary">
-{table}
+{chr(10).join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)}
 </table>
+{ride_html}
+<h2>Design-day sizing: peak loads, margins</h2>
+{_rows_html(sizing_rows(ds))}
+<h2>Energy, water and emissions by month (local calendar)</h2>
+{_frame_html(monthly(ds).T)}
+<h2>Time series (local time; events marked in red)</h2>
 {figures}
 </body></html>
 """
@@ -393,6 +551,8 @@ def make_report(ds: xr.Dataset, out_dir: str | Path) -> list[Path]:
                   plot_water_heat(ds, out / "water_heat.png")]
         if ramp_rate(ds) is not None:
             images.append(plot_grid(ds, out / "grid.png"))
+        if has_storage(ds):
+            images.append(plot_storage(ds, out / "storage.png"))
     page = out / "report.html"
     with atomic_path(page) as tmp:
         Path(tmp).write_text(_html(ds, summary_rows(ds), images), encoding="utf-8")
