@@ -99,7 +99,8 @@ def test_outage_without_backup_stops_racks_and_plant():
     bare = dataclasses.replace(site, electrical=dataclasses.replace(site.electrical, ups=None, bess=(), turbines=()))
     ds = simulate(bare, start=START, duration=1800.0, plant_step=30.0,
                   scenario="utility_outage:at=14:10,duration=10 min")
-    during = (ds.time >= np.datetime64("2025-07-21T14:11")) & (ds.time < np.datetime64("2025-07-21T14:20"))
+    # result times are UTC: 14:11-14:20 CDT
+    during = (ds.time >= np.datetime64("2025-07-21T19:11")) & (ds.time < np.datetime64("2025-07-21T19:20"))
     assert float(ds.P_it_total[during].max()) == 0.0  # racks stopped
     for name in ("P_fws_pumps", "P_compressors", "P_plant_fans", "P_condenser_pumps", "Q_flow_removed",
                  "P_tcs_pumps", "P_air_fans"):

@@ -140,7 +140,6 @@ def summary_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
     bad = [f"{loop} ({int(n)} steps)" for loop, n in zip(ds.loop.values, over.values) if n > 0]
     rows.append(("ASHRAE class", "exceeded on " + ", ".join(bad) if bad else "held on every loop"))
     rows.append(("correlations out of range", str(ds.attrs.get("out_of_range", "not assessed"))))
-    rows.append(("weather", str(ds.attrs.get("weather_source", ds.attrs.get("weather", "")))))
     ramp = ramp_rate(ds)
     if ramp is not None:
         rows.append(("peak power at the grid connection", f"{float(_total(ds, 'P_poi').max()) / 1e6:,.2f} MW"))
@@ -413,7 +412,7 @@ def provenance_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
     rows = [
         ("site", f"{a.get('site', '')} ({a.get('site_file', 'file not recorded')})"),
         ("site file SHA-256", str(a.get("site_sha256", "not recorded"))),
-        ("weather", f"{a.get('weather_spec', 'not recorded')} ({a.get('weather', '')})"),
+        ("weather", f"{a.get('weather_spec', 'not recorded')} ({a.get('weather_source') or a.get('weather', '')})"),
         ("scenario", str(a.get("scenario") or "none")),
         ("events", described or "none"),
         ("workload", str(a.get("workload", "not recorded"))),

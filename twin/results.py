@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from twin.errors import InputError
@@ -59,7 +60,7 @@ def cell_methods(name: str, da: xr.DataArray) -> str | None:
     dim = next((d for d in da.dims if d.startswith("time")), None)
     if dim is None:
         return None
-    if name.startswith(("P_", "Q_flow", "m_flow", "fuel", "NOx", "CO2", "cost")):
+    if name.startswith(("P_", "Q_flow", "m_flow", "fuel", "NOx", "CO2", "cost", "power_share")):
         return f"{dim}: mean"
     if name.startswith(("E_", "soc")):
         return f"{dim}: point"
@@ -336,6 +337,11 @@ def finish(ds: xr.Dataset, *, start, provenance_attrs: dict) -> xr.Dataset:
         if dim in ds.coords:
             values = ds[dim].values
             axes[dim] = first + (values - values[0]) if dim == "time" else first + (values - ds.time.values[0])
+    zone = provenance_attrs.get("time_zone") or "UTC"
+    for key, value in list(ds.attrs.items()):  # moments the run recorded on its own axis -> local ISO with offset
+        if key.endswith("_unpowered_from") and value:
+            moment = first + (np.datetime64(value, "ns") - ds.time.values[0])
+            ds.attrs[key] = pd.Timestamp(moment).tz_localize("UTC").tz_convert(zone).isoformat()
     ds = ds.assign_coords(axes)
     ds.attrs.update(provenance_attrs)
     return apply_cf(ds, provenance_attrs.get("time_zone"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from twin.electrical.network import ElectricalControl
 from twin.clock import parse_start, seconds_after_midnight, site_zone, standard_time
+from twin.electrical.network import ElectricalControl
 from twin.errors import InputError
 from twin.results import finish, provenance
 from twin.scenarios import EquipmentOutage, Scenario, availability, parse as parse_scenario
@@ -87,7 +88,7 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
             raise InputError.one("simulate", "mode", "'quasi_steady' with scenario events",
                                  "mode='dynamic' for failures that start and end within the run")
         model = build(site, out_of_service=out_of_service)
-        ds = _quasi_steady(model, wx, workload, plant_step, t0, _schedule(setpoints, wx, model.loops))
+        ds = _quasi_steady(model, wx, workload, plant_step, t0, _schedule(setpoints, wx, model.loops, first, plant_step, zone))
         return finish(ds, start=first, provenance_attrs=attrs)
     for plant, fraction in (out_of_service or {}).items():
         events += [EquipmentOutage(kind, 0.0, np.inf, fraction, plant) for kind in ("tower", "dry_cooler", "chiller")]
@@ -100,12 +101,16 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
             control.check()
             network = dataclasses.replace(model.electrical, control=control)
         ds = _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-                      tuple(events), _schedule(setpoints, wx, model.loops), network, electrical_resolution, solver)
+                      tuple(events), _schedule(setpoints, wx, model.loops, first, plant_step, zone), network, electrical_resolution, solver)
     return finish(ds, start=first, provenance_attrs=attrs)
 
 
-def _schedule(setpoints, wx: xr.Dataset, loops: FacilityLoops) -> np.ndarray:
-    """Facility supply set-points at every plant step, shape (steps, loops) (degC)."""
+def _schedule(setpoints, wx: xr.Dataset, loops: FacilityLoops, first: pd.Timestamp, plant_step: float,
+              zone: str) -> np.ndarray:
+    """Facility supply set-points at every plant step, shape (steps, loops) (degC).
+
+    A ``time`` axis holds instants: naive times are the site's local civil time (as ``start``),
+    aware ones their own instant; each plant step takes the last set-point at or before it."""
     n = wx.sizes["time"]
     if setpoints is None:
         return np.broadcast_to(loops.T_set, (n, len(loops.names))).copy()
@@ -115,7 +120,12 @@ def _schedule(setpoints, wx: xr.Dataset, loops: FacilityLoops) -> np.ndarray:
     if "loop" in da.coords:
         da = da.sel(loop=list(loops.names))
     if "time" in da.dims:
-        da = da.sel(time=wx["time"].values, method="ffill")
+        given = pd.DatetimeIndex(da["time"].values)
+        given = (given.tz_localize(zone, ambiguous=True, nonexistent="shift_forward") if given.tz is None
+                 else given).tz_convert("UTC").tz_localize(None)
+        steps = (first.tz_convert("UTC").tz_localize(None)
+                 + pd.to_timedelta(np.arange(n) * plant_step, unit="s"))
+        da = da.assign_coords(time=given).sel(time=steps.values, method="ffill")
     values = np.broadcast_to(da.transpose(..., "loop").values, (n, len(loops.names))).astype(float)
     over = values > loops.liquid_class_limit
     if over.any():
