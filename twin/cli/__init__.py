@@ -426,3 +426,4 @@ lazy("optimize", "twin.cli.optimize:app", "Power scheduling (dispatch) and cooli
 def main() -> None:
     """Entry point of the ``twin`` command."""
     app()
+from twin.cli import telemetry as _telemetry  # noqa: E402,F401  (twin telemetry, replay, watch)
