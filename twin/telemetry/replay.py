@@ -69,7 +69,9 @@ def inputs(site, model, tagmap: TagMap, table: pd.DataFrame, step: float) -> tup
     T_set = np.broadcast_to(lp.T_set, (n, len(lp.names))).copy()
     available = np.ones((n, len(lp.names)))
     weather = {"T_dry_bulb": None, "T_wet_bulb": None}
+    held = np.zeros(n, dtype=bool)  # an input carried forward over a gap at this step
     for b in tagmap.of_role("input"):
+        held |= table[b.tag].isna().to_numpy()
         if b.variable == "P_it":
             i = g.names.index(b.index[0])
             P[:, i] = np.where(np.isnan(P[:, i]), column(b), P[:, i] + np.nan_to_num(column(b)))
@@ -94,7 +96,7 @@ def inputs(site, model, tagmap: TagMap, table: pd.DataFrame, step: float) -> tup
                 weather[name] = wx[name].values[:n]
                 notes.append(f"{name}: no tag in the map; the site's weather ({site.location.weather}) is used")
     return {"P_it": P, "T_dry_bulb": np.asarray(weather["T_dry_bulb"], float),
-            "T_wet_bulb": np.asarray(weather["T_wet_bulb"], float), "T_set": T_set, "available": available}, notes
+            "T_wet_bulb": np.asarray(weather["T_wet_bulb"], float), "T_set": T_set, "available": available, "held": held}, notes
 
 
 def run(site, model, u: dict, parameters: dict | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
@@ -212,6 +214,7 @@ def replay(site, data: Telemetry, tagmap: TagMap, *, step: float = 60.0, paramet
          "gl14": ("tag", [verdict(s, b) for s, b in zip(stats, outputs)],
                   {"long_name": f"GL14 hourly: |NMBE| <= {GL14_NMBE_HOURLY:g} % and CV(RMSE) <= {GL14_CV_RMSE_HOURLY:g} %"}),
          "simulated_step": ("time", done, {"long_name": "the twin ran at this step"}),
+         "input_held": ("time", u["held"], {"long_name": "an input was carried forward over a gap at this step"}),
          "no_steady_state": ("time", failed, {"long_name": "the plant could not carry the load (no steady state)"})},
         coords={"time": time.to_numpy().astype("datetime64[ns]"), "tag": tags, "units": ("tag", units),
                 "variable": ("tag", [b.variable for b in outputs]),
