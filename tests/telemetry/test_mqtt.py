@@ -30,18 +30,31 @@ def broker():
     loop = asyncio.new_event_loop()
     config = {"listeners": {"default": {"type": "tcp", "bind": f"127.0.0.1:{port}"}},
               "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}}}
-    server = Broker(config, loop=loop)
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+
+    async def start():
+        server = Broker(config)  # created on the broker's own loop
+        await server.start()
+        return server
+
+    server = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
     yield f"mqtt://127.0.0.1:{port}/"
-    # amqtt's shutdown lingers ~5 s on its broadcast loop; the test needs the port closed, not the linger
-    try:
-        asyncio.run_coroutine_threadsafe(server.shutdown(), loop).result(1)
-    except TimeoutError:
-        pass
+    # amqtt's shutdown lingers ~5 s on its broadcast loop: give it 1 s, then cancel what is left
+    async def stop():
+        try:
+            await asyncio.wait_for(server.shutdown(), 1.0)
+        except (TimeoutError, asyncio.TimeoutError):
+            pass
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
+    loop.close()
 
 
 def publish(url: str, messages: list[tuple[str, bytes]]) -> None:
@@ -86,3 +99,31 @@ def test_live_topic_feeds_the_checks(broker, demo_map, demo_day):
 def test_no_broker_is_one_line():
     with pytest.raises(InputError, match="broker: found no connection"):
         MqttSource(f"mqtt://127.0.0.1:{_free_port()}/", "x/#").start(timeout=5)
+
+
+def test_watch_alerts_on_a_live_fault(broker, demo, demo_map, tmp_path):
+    """twin watch on the live topic: a pump fault hidden in SYNTHETIC data is alerted and logged."""
+    from typer.testing import CliRunner
+
+    from twin.cli import app
+    from twin.telemetry.synthetic import Fault, synthesize
+
+    start = pd.Timestamp("2025-07-14 05:00")
+    fault = start + pd.Timedelta(hours=26, minutes=7)
+    data, _ = synthesize(demo, demo_map, start=start, days=1.25, seed=9, faults=[Fault("pump", "fws", fault, 1.3)])
+    frame = data.frame
+    messages = []
+    for k in range(0, len(frame), 2000):
+        part = frame.iloc[k:k + 2000]
+        batch = [{"time": pd.Timestamp(t).tz_localize("UTC").isoformat(), "tag": tag, "value": value}
+                 for t, tag, value in part.itertuples(index=False)]
+        messages.append(("site/demo/bms", json.dumps(batch).encode()))
+    sender = threading.Timer(1.0, publish, args=(broker, messages))
+    sender.start()
+    log = tmp_path / "alerts.log"
+    result = CliRunner().invoke(app, ["watch", "demo", "--source", broker + "site/demo/#", "--map", demo_map.file,
+                                      "--every", "1", "--for", "60", "--max-alerts", "1", "--log", str(log)], terminal_width=250)
+    sender.join()
+    assert result.exit_code == 0, result.output
+    assert "ALERT" in result.output and "FWS.FWS.PUMPS.KW" in result.output, result.output
+    assert "facility pumps of facility_loops.fws" in log.read_text()

@@ -89,7 +89,7 @@ def replay_command(site_name: str = typer.Argument(..., metavar="SITE"),
                    telemetry: str = typer.Option(..., "--telemetry", help="CSV/Parquet export"),
                    map_path: Path = typer.Option(..., "--map", help="tag map TOML"),
                    step: float = typer.Option(60.0, help="replay step (s)"),
-                   overlay: Optional[Path] = typer.Option(None, help="calibrated parameters (from twin calibrate-plant)"),
+                   overlay: Optional[Path] = typer.Option(None, help="calibrated parameters (from twin telemetry calibrate)"),
                    out: Optional[Path] = typer.Option(None, help="write the replay Dataset (netCDF)")) -> None:
     """Drive the twin with measured inputs and compare its outputs with the measured ones (GL14 statistics)."""
     from twin.telemetry.replay import replay
@@ -137,3 +137,139 @@ def _write(ds, out: Path) -> None:
 
 app.add_typer(telemetry_app, name="telemetry")
 app.command("replay")(replay_command)
+
+
+@telemetry_app.command("calibrate")
+def calibrate_command(site_name: str = typer.Argument(..., metavar="SITE"),
+                      telemetry: str = typer.Option(..., "--telemetry", help="CSV/Parquet export"),
+                      map_path: Path = typer.Option(..., "--map", help="tag map TOML"),
+                      parameter: list[str] = typer.Option([], help="parameter to fit (repeatable; default all)"),
+                      train_fraction: float = typer.Option(0.7, help="share of the data to fit on; the rest validates"),
+                      step: float = typer.Option(60.0, help="replay step (s)"),
+                      out: Path = typer.Option(..., help="overlay TOML to write")) -> None:
+    """Fit CDU UA, chiller COP and pump power multipliers (least squares), validate on held-out data."""
+    from twin.telemetry.calibrate import calibrate, write_overlay
+
+    check_output_path(out)
+    if not 0.1 <= train_fraction <= 1.0:
+        raise InputError.one("<command line>", "--train-fraction", repr(train_fraction), "a number in 0.1..1")
+    site, tagmap, data = _load(site_name, map_path, telemetry)
+    result = calibrate(site, data, tagmap, names=parameter or None, step=step, train_fraction=train_fraction)
+    table = Table(title=f"calibration of {site.name} on {result.train[0]:%Y-%m-%d %H:%M} - "
+                        f"{result.train[1]:%Y-%m-%d %H:%M} UTC")
+    for column in ("parameter", "multiplier", "std"):
+        table.add_column(column)
+    for name, value, std, ok in zip(result.names, result.value, result.std, result.identifiable):
+        table.add_row(name, f"{value:.4f}" if ok else "1 (not identifiable)", f"{std:.4f}" if ok else "-")
+    console.print(table)
+    if result.validation:
+        check = Table(title="held-out window: RMSE before and after calibration (SI)")
+        for column in ("tag", "before", "after", "GL14 hourly"):
+            check.add_column(column)
+        for tag, (before, after, verdict) in result.validation.items():
+            check.add_row(tag, f"{before:.4g}", f"{after:.4g}", verdict)
+        console.print(check)
+    write_overlay(result, out, source=str(telemetry))
+    console.print(f"written {out}")
+
+
+@telemetry_app.command("forecast")
+def forecast_command(site_name: str = typer.Argument(..., metavar="SITE"),
+                     telemetry: str = typer.Option(..., "--telemetry", help="CSV/Parquet export"),
+                     map_path: Path = typer.Option(..., "--map", help="tag map TOML"),
+                     case: list[str] = typer.Option([], help="scenario (repeatable; default chiller_trip, "
+                                                     "tower_fan_failure, pump_trip, utility_outage)"),
+                     hours: float = typer.Option(2.0, help="hours to run forward"),
+                     plant_step: float = typer.Option(10.0, help="plant step (s)")) -> None:
+    """From the latest measured operating point, run failure cases forward: time to throttle, to trip."""
+    from twin.telemetry.forecast import CASES, forecast, operating_point
+    from twin.telemetry.replay import replay
+
+    site, tagmap, data = _load(site_name, map_path, telemetry)
+    point = operating_point(replay(site, data, tagmap), site)
+    console.print(f"now: {point['time']:%Y-%m-%d %H:%M} UTC, IT load {point['fraction']:.0%} of peak, "
+                  f"outdoor {point['T_dry_bulb']:.1f} degC dry bulb / {point['T_wet_bulb']:.1f} degC wet bulb")
+    frame = forecast(site, point, case or CASES, hours=hours, plant_step=plant_step)
+    table = Table(title=f"{site.name}: failure now, {hours:g} h forward")
+    labels = {"time_to_throttle_s": "to throttle", "time_to_shutdown_s": "to shutdown",
+              "time_to_rack_trip_s": "to rack trip", "peak_coolant_inlet_degC": "peak rack inlet",
+              "peak_facility_supply_degC": "peak facility supply", "storage_hours_left_min": "storage left"}
+    table.add_column("case")
+    for label in labels.values():
+        table.add_column(label, justify="right")
+    for name, row in frame.iterrows():
+        cells = []
+        for key in labels:
+            v = row[key]
+            cells.append("-" if v != v else (f"{v / 60:,.1f} min" if key.endswith("_s") else
+                                             f"{v:.1f} h" if key.startswith("storage") else f"{v:.1f} degC"))
+        table.add_row(str(name), *cells)
+    console.print(table)
+
+
+def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
+                  source: str = typer.Option(..., "--source", help="mqtt://host:port/topic/# or a file"),
+                  map_path: Path = typer.Option(..., "--map", help="tag map TOML"),
+                  train: float = typer.Option(24.0, help="hours of data that set the fault-free reference"),
+                  every: float = typer.Option(5.0, help="seconds between checks"),
+                  duration: Optional[float] = typer.Option(None, "--for", help="stop after this many seconds"),
+                  log: Optional[Path] = typer.Option(None, help="append alerts to this file"),
+                  max_alerts: Optional[int] = typer.Option(None, help="stop after this many alerts"),
+                  step: float = typer.Option(60.0, help="replay step (s)")) -> None:
+    """Follow a live source: replay as data arrive, track residuals, print (and log) fault alerts."""
+    import time
+
+    import pandas as pd
+
+    from twin.telemetry.replay import replay
+    from twin.telemetry.sources import Telemetry
+    from twin.telemetry.track import diagnose, track
+
+    check_output_path(log)
+    site, tagmap, live = _load(site_name, map_path, source)
+    frames, seen = [], set()
+    end = None if duration is None else time.monotonic() + duration
+    err_console.print(f"watching {source} for {site.name} (Ctrl-C to stop)")
+
+    def check_now() -> None:
+        if not frames:
+            return
+        frame = pd.concat(frames, ignore_index=True).sort_values("time", kind="stable")
+        span = (frame["time"].max() - frame["time"].min()).total_seconds()
+        if span <= train * 3600:
+            return
+        ds = replay(site, Telemetry(frame.reset_index(drop=True), source), tagmap, step=step)
+        _, alerts = track(ds, train=train * 3600)
+        for line, alert in zip(diagnose(alerts), alerts):
+            key = (alert.tag, alert.direction, alert.detected)
+            if key in seen:
+                continue
+            seen.add(key)
+            console.print(f"ALERT {line}", markup=False, highlight=False, soft_wrap=True)
+            if log is not None:
+                with open(log, "a") as handle:
+                    handle.write(f"ALERT {line}\n")
+
+    try:
+        if hasattr(live, "poll"):
+            with live:
+                while (end is None or time.monotonic() < end) and (max_alerts is None or len(seen) < max_alerts):
+                    time.sleep(min(every, max((end or 1e18) - time.monotonic(), 0.0)))
+                    part = live.poll()
+                    if len(part):
+                        part["time"] = pd.to_datetime(part["time"]).astype("datetime64[ns]")
+                        frames.append(part)
+                        check_now()
+        else:  # a file: one pass, as if it had arrived
+            frames.append(live.frame)
+            check_now()
+    except KeyboardInterrupt:
+        pass
+    rows = sum(len(f) for f in frames)
+    notes = getattr(live, "notes", [])
+    for note in notes:
+        console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"{rows:,} samples received, {len(seen)} alerts")
+
+
+app.command("watch")(watch_command)

@@ -191,7 +191,8 @@ class MqttSource:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> "MqttSource":
-        self.start()
+        if not self._thread.is_alive():
+            self.start()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -230,7 +231,12 @@ class MqttSource:
                 done, _ = await asyncio.wait({get, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if get not in done:
                     break
-                message = get.result()
+                try:
+                    message = get.result()
+                except Exception as err:  # the broker went away: say so, stop receiving
+                    with self._lock:
+                        self.notes.append(f"{self.url}: connection lost ({err})")
+                    break
                 if message is None:
                     continue
                 try:
