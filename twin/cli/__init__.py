@@ -421,9 +421,13 @@ lazy("sweep", "twin.commands:sweep_command", "Simulate every combination of vari
 lazy("calibrate", "twin.commands:calibrate_command", "Fit the two-node accelerator model to a measured trace.")
 lazy("export", "twin.cli.export:export_command", "Export a result's tables as CSV, Parquet or Excel.")
 lazy("optimize", "twin.cli.optimize:app", "Power scheduling (dispatch) and cooling set-points.")
+lazy("telemetry", "twin.cli.telemetry:telemetry_app",
+     "Telemetry: check historian data against a tag map, calibrate, forecast; synthetic test data.")
+lazy("replay", "twin.cli.telemetry:replay_command",
+     "Drive the twin with measured inputs and compare its outputs with the measured ones.")
+lazy("watch", "twin.cli.telemetry:watch_command", "Follow a live source: replay, track residuals, alert on faults.")
 
 
 def main() -> None:
     """Entry point of the ``twin`` command."""
     app()
-from twin.cli import telemetry as _telemetry  # noqa: E402,F401  (twin telemetry, replay, watch)

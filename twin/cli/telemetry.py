@@ -8,10 +8,11 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from twin.cli import app, check_output_path, console, err_console
+from twin.cli import _Finite, console, err_console
+from twin.cli.options import output_file
 from twin.errors import InputError
 
-telemetry_app = typer.Typer(no_args_is_help=True, help="Telemetry: check historian data against a tag map; "
+telemetry_app = typer.Typer(cls=_Finite, no_args_is_help=True, add_completion=False, help="Telemetry: check historian data against a tag map; "
                                                        "make synthetic test data.")
 
 
@@ -73,8 +74,8 @@ def synth_command(site_name: str = typer.Argument(..., metavar="SITE"),
     from twin.telemetry.synthetic import default_tagmap, parse_fault, synthesize, write
     from twin.telemetry.tagmap import load_tagmap
 
-    check_output_path(out)
-    check_output_path(map_out)
+    output_file(out, "--out")
+    output_file(map_out, "--map-out")
     site = load_site(site_name)
     faults = [parse_fault(text) for text in fault]
     map_out.write_text(default_tagmap(site))
@@ -94,7 +95,7 @@ def replay_command(site_name: str = typer.Argument(..., metavar="SITE"),
     """Drive the twin with measured inputs and compare its outputs with the measured ones (GL14 statistics)."""
     from twin.telemetry.replay import replay
 
-    check_output_path(out)
+    output_file(out, "--out")
     site, tagmap, data = _load(site_name, map_path, telemetry)
     if hasattr(data, "collect"):
         data.close()
@@ -135,8 +136,6 @@ def _write(ds, out: Path) -> None:
     console.print(f"written {out}")
 
 
-app.add_typer(telemetry_app, name="telemetry")
-app.command("replay")(replay_command)
 
 
 @telemetry_app.command("calibrate")
@@ -150,7 +149,7 @@ def calibrate_command(site_name: str = typer.Argument(..., metavar="SITE"),
     """Fit CDU UA, chiller COP and pump power multipliers (least squares), validate on held-out data."""
     from twin.telemetry.calibrate import calibrate, write_overlay
 
-    check_output_path(out)
+    output_file(out, "--out")
     if not 0.1 <= train_fraction <= 1.0:
         raise InputError.one("<command line>", "--train-fraction", repr(train_fraction), "a number in 0.1..1")
     site, tagmap, data = _load(site_name, map_path, telemetry)
@@ -225,7 +224,7 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
     from twin.telemetry.sources import Telemetry
     from twin.telemetry.track import diagnose, track
 
-    check_output_path(log)
+    output_file(log, "--log")
     site, tagmap, live = _load(site_name, map_path, source)
     frames, seen = [], set()
     end = None if duration is None else time.monotonic() + duration
@@ -272,4 +271,3 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
     console.print(f"{rows:,} samples received, {len(seen)} alerts")
 
 
-app.command("watch")(watch_command)

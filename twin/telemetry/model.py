@@ -38,6 +38,7 @@ def apply(model, multipliers: dict[str, float]):
     g, lp = model.groups, model.loops
     UA = g.UA_cdu.copy()
     pumps = lp.P_pump_design.copy()
+    curves = list(lp.pumps)
     plants = list(lp.plants)
     for name, value in multipliers.items():
         family, _, index = name.partition("[")
@@ -45,7 +46,10 @@ def apply(model, multipliers: dict[str, float]):
         if family == "UA_cdu" and index in g.names:
             UA[g.names.index(index)] *= value
         elif family == "P_fws_pumps" and index in lp.names:
-            pumps[lp.names.index(index)] *= value
+            i = lp.names.index(index)
+            pumps[i] *= value
+            if curves:  # power = V dp / (eta eta_motor): the multiplier acts on the drive efficiency
+                curves[i] = dataclasses.replace(curves[i], eta_motor=curves[i].eta_motor / value)
         elif family == "COP_chiller" and index in lp.names and plants[lp.names.index(index)].chiller is not None:
             i = lp.names.index(index)
             chiller = plants[i].chiller
@@ -55,7 +59,8 @@ def apply(model, multipliers: dict[str, float]):
             raise InputError.one("calibration", name, "an unknown parameter",
                                  "one of " + ", ".join(parameter_names(model)))
     return dataclasses.replace(model, groups=dataclasses.replace(g, UA_cdu=UA),
-                               loops=dataclasses.replace(lp, P_pump_design=pumps, plants=tuple(plants)))
+                               loops=dataclasses.replace(lp, P_pump_design=pumps, pumps=tuple(curves),
+                                                         plants=tuple(plants)))
 
 
 def evaluate(model, P_it, T_dry_bulb, T_wet_bulb, T_set) -> tuple[dict[str, np.ndarray], np.ndarray]:

@@ -1,0 +1,87 @@
+"""Telemetry benchmarks B-TEL-1 (replay) and B-TEL-2 (online tracking at 1 s).
+
+B-TEL-1: a week of 1-minute SYNTHETIC telemetry of colossus1 (its generated tag map: IT power
+per rack group, weather, CDU, facility-loop and plant tags) read from Parquet and replayed
+through the twin (steady state at every step, per-tag GL14 statistics), then tracked (Kalman
+filter + CUSUM).  Target: < 60 s.  Same-run baseline: ``twin.simulate(colossus1,
+mode="quasi_steady")`` over the same week at 60 s (the engine's own fast path, no data handling).
+
+B-TEL-2: the online tracker fed 1 s data of the whole site (every tag every second), in batches of
+1 sample (strict real time) and of 10 samples (a 10 s poll), over ``--seconds`` of data.
+Real-time margin = data seconds / compute seconds.
+
+    .venv/bin/python benchmarks/bench_telemetry.py [--seconds 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from twin.simulation import simulate  # noqa: E402
+from twin.site import load_site  # noqa: E402
+from twin.telemetry.model import model_for  # noqa: E402
+from twin.telemetry.online import OnlineTracker  # noqa: E402
+from twin.telemetry.replay import grid, inputs, replay  # noqa: E402
+from twin.telemetry.sources import read_telemetry  # noqa: E402
+from twin.telemetry.synthetic import default_tagmap, synthesize, write  # noqa: E402
+from twin.telemetry.tagmap import load_tagmap  # noqa: E402
+from twin.telemetry.track import track  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=600, help="seconds of 1 s data for B-TEL-2")
+    args = parser.parse_args()
+    site = load_site("colossus1")
+    with tempfile.TemporaryDirectory() as folder:
+        tags = Path(folder) / "tags.toml"
+        tags.write_text(default_tagmap(site))
+        tagmap = load_tagmap(tags, site)
+        data, _ = synthesize(site, tagmap, days=7, step=60, seed=1)
+        path = Path(folder) / "week.parquet"
+        write(data, path)
+        t = time.perf_counter()
+        week = read_telemetry(path)
+        t_read = time.perf_counter() - t
+        ds = replay(site, week, tagmap)
+        t_replay = time.perf_counter() - t - t_read
+        tracked, alerts = track(ds)
+        t_total = time.perf_counter() - t
+    t = time.perf_counter()
+    simulate(site, start="2025-07-14 00:00", duration=7 * 86400, plant_step=60, mode="quasi_steady")
+    t_base = time.perf_counter() - t
+    print(f"B-TEL-1 colossus1, 7 days at 60 s, {len(week.frame):,} samples of {len(tagmap.bindings)} tags: "
+          f"read {t_read:.2f} s, replay {t_replay:.2f} s, total with tracking {t_total:.2f} s "
+          f"(target < 60 s); {len(alerts)} alerts on fault-free data; "
+          f"baseline twin.simulate quasi_steady same week {t_base:.2f} s (ratio {t_total / t_base:.1f}x)")
+
+    # B-TEL-2: 1 s data
+    second, _ = synthesize(site, tagmap, start="2025-07-15 17:00", days=args.seconds / 86400, step=1, seed=2)
+    table = grid(second, tagmap, 1.0)
+    model = model_for(site)
+    u, _ = inputs(site, model, tagmap, table, 1.0)
+    outputs = tagmap.of_role("output")
+    measured = np.stack([table[b.tag].to_numpy() for b in outputs], axis=1)
+    n = len(table)
+    for batch in (1, 10):
+        tracker = OnlineTracker(model, tracked, outputs)
+        t = time.perf_counter()
+        for a in range(0, n, batch):
+            sl = slice(a, a + batch)
+            tracker.update(np.nan_to_num(u["P_it"][sl]), u["T_dry_bulb"][sl], u["T_wet_bulb"][sl], u["T_set"][sl],
+                           measured[sl])
+        spent = time.perf_counter() - t
+        print(f"B-TEL-2 colossus1, {n} s of 1 s data ({len(outputs)} output tags), batches of {batch}: "
+              f"{spent:.2f} s compute, {1e3 * spent / n:.2f} ms per data second, real-time margin {n / spent:.0f}x")
+
+
+if __name__ == "__main__":
+    main()
