@@ -23,6 +23,11 @@ supplies ``min(T_in, T_set)`` over the step; one that cannot supplies
 ``T_in - Q_max / C`` with its capacity ``Q_max`` held.  Inputs from the racks
 (their mean heat to the TCS over the step) and the electrical side are held
 over the step (co-simulation, exchange at communication points).
+
+The right-hand side is evaluated by a compiled kernel (:mod:`twin.simulation._plant_kernel`,
+numba) where numba imports; ``rhs_reference`` and ``algebraic_reference`` compute the same
+from the validated components in numpy and are what the kernel is tested against
+(tests/test_plant_kernel.py).
 """
 
 from __future__ import annotations
@@ -99,7 +104,7 @@ class PlantODE:
     """The plant ODE system of a model's liquid banks and loops; ``y`` packs the states."""
 
     def __init__(self, groups, loops: FacilityLoops, liquid: np.ndarray, C_tcs_inventory: np.ndarray,
-                 solver: Solver):
+                 solver: Solver, compiled: bool | None = None):
         self.solver = solver
         self.loops = loops
         self.loop = groups.loop[liquid]
@@ -121,6 +126,14 @@ class PlantODE:
         self.size = start
         self.inputs: Inputs | None = None
         self._sparsity = self._jac_sparsity()
+        #: the compiled kernel (twin.simulation._plant_kernel) evaluates rhs and algebraic; the numpy
+        #: ``rhs_reference`` and ``algebraic_reference`` are the model it is tested against
+        self.kernel = _kernel() if compiled is not False else None
+        if compiled and self.kernel is None:
+            raise RuntimeError("the compiled plant kernel needs numba")
+        self._packed = None
+        if self.kernel is not None:
+            self._static_packing()
 
     def pack(self, **parts) -> np.ndarray:
         y = np.zeros(self.size)
@@ -151,6 +164,15 @@ class PlantODE:
 
     def algebraic(self, y):
         """Every algebraic quantity at state ``y``: a dict of arrays."""
+        if self.kernel is None:
+            return self.algebraic_reference(y)
+        alg_b, alg_l = self.kernel.algebraic(y, *self._pack())
+        out = {name: alg_b[:, j].copy() for j, name in enumerate(self.kernel.BANK_OUT)}
+        out.update({name: alg_l[:, j].copy() for j, name in enumerate(self.kernel.LOOP_OUT)})
+        return out
+
+    def algebraic_reference(self, y):
+        """:meth:`algebraic` with the validated components in numpy (the compiled kernel's reference)."""
         inp = self.inputs
         u, u_raw, ub, C_loop = self.flows(y)
         supply, ret = self.part(y, "supply"), self.part(y, "ret")
@@ -171,8 +193,16 @@ class PlantODE:
                     Q_removed=C_loop * (T_in - T_out), P_pumps=P_pumps)
 
     def rhs(self, t, y):
+        """``dy/dt``: the compiled kernel where numba imports, else the numpy reference."""
+        if self.kernel is None:
+            return self.rhs_reference(t, y)
+        packed = self._packed or self._pack() + (np.empty((self.B, 5)), np.empty((self.L, 8)))
+        return self.kernel.rhs(y, *packed)
+
+    def rhs_reference(self, t, y):
+        """``dy/dt`` from the validated components in numpy: the model the compiled kernel is tested against."""
         s, inp = self.solver, self.inputs
-        a = self.algebraic(y)
+        a = self.algebraic_reference(y)
         dy = np.empty_like(y)
         supply, ret = self.part(y, "supply"), self.part(y, "ret")
         rate = (a["C_loop"] / self.C_cell)[:, None]
@@ -214,16 +244,63 @@ class PlantODE:
         """Integrate over one communication step; returns the new state and the step's solve_ivp result."""
         s = self.solver
         scale = np.ones(self.size)
-        sol = solve_ivp(self.rhs, (0.0, dt), y, method=s.method, rtol=s.rtol, atol=s.atol * scale,
-                        **({"jac_sparsity": self._sparsity} if s.method in ("BDF", "Radau") else {}))
+        if self.kernel is not None:  # the inputs are held over the step: packed once
+            self._packed = self._pack() + (np.empty((self.B, 5)), np.empty((self.L, 8)))
+        try:
+            sol = solve_ivp(self.rhs, (0.0, dt), y, method=s.method, rtol=s.rtol, atol=s.atol * scale,
+                            **({"jac_sparsity": self._sparsity} if s.method in ("BDF", "Radau") else {}))
+        finally:
+            self._packed = None
         if not sol.success:
             raise RuntimeError(f"plant integration failed: {sol.message}")
         return sol.y[:, -1], sol
+
+    def _static_packing(self) -> None:
+        """The kernel's arguments that do not change within a run (twin.simulation._plant_kernel)."""
+        from twin.thermal.network import PUMP_SPEED_MIN, _dp_design
+
+        s, loops = self.solver, self.loops
+        offsets = [self.slices[name].start for name in ("T_h", "T_meas", "u_I", "supply", "ret", "S_removed",
+                                                         "S_cdu", "S_tank_V", "S_tank_H", "S_pumps")]
+        self._offsets = np.array(offsets + [self.B, self.L, self.N], dtype=np.int64)
+        self._loop_of = np.ascontiguousarray(self.loop, dtype=np.int64)
+        self._scalars = np.array([s.K_p, s.T_i, s.T_t, s.tau_sensor, cdu.U_MIN, CP_FACILITY * RHO_FACILITY,
+                                  PUMP_SPEED_MIN])
+        self._bank = np.zeros((9, self.B))
+        self._bank[:5] = self.C_tcs, self.C_fws_max, self.UA, self.C_h, self.C_ref_bank
+        self._lp = np.zeros((18, self.L))
+        self._lp[:2] = self.C_cell, self.C_ref
+        for i, pump in enumerate(loops.pumps):
+            self._lp[9:, i] = (loops.n_pumps[i], loops.C_design[i] / (CP_FACILITY * RHO_FACILITY), _dp_design(pump),
+                               *pump.dp_curve, pump.V_flow_best, pump.eta_best, pump.eta_motor)
+
+    def _pack(self) -> tuple:
+        """The kernel's arguments at the current inputs."""
+        inp = self.inputs
+        bank, lp = self._bank, self._lp
+        bank[5:] = inp.Q_racks, inp.P_tcs_pumps, inp.cdu_share, inp.T_set_tcs
+        lp[2:9] = (inp.C_coils, inp.coil_heat, inp.C_pump_max, inp.T_set, inp.Q_plant_max, inp.x_tank, inp.T_tank)
+        return self._loop_of, self._offsets, self._scalars, bank.copy(), lp.copy()
 
     def energy(self, y) -> float:
         """Heat (J, relative to 0 degC) in the TCS inventories and the mains."""
         return float(self.C_h @ self.part(y, "T_h") + self.C_cell @ (self.part(y, "supply")
                                                                       + self.part(y, "ret")).sum(axis=1))
+
+
+_KERNEL: list = []
+
+
+def _kernel():
+    """The compiled plant kernel, or None when numba is not importable.  Compiled once, cached on disk."""
+    if not _KERNEL:
+        try:
+            from twin.simulation import _plant_kernel
+        except ImportError:
+            _KERNEL.append(None)
+        else:
+            _KERNEL.append(_plant_kernel)
+    return _KERNEL[0]
 
 
 class _Storage:
