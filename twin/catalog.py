@@ -497,9 +497,10 @@ def sanity(entry: Entry) -> list[tuple[str, str, str]]:
 
 @dataclass(frozen=True, kw_only=True)
 class Catalog:
-    """All equipment entries, by kind and name."""
+    """All equipment entries, by kind and name, and the file each came from."""
 
     entries: dict[str, dict[str, Entry]]
+    files: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def get(self, kind: str, name: str, *, file: str = "<site>", field: str = "") -> Entry:
         """The entry ``name`` of ``kind``; an InputError with a did-you-mean when it is missing."""
@@ -513,6 +514,56 @@ class Catalog:
     def of_kind(self, kind: str) -> dict[str, Entry]:
         return dict(self.entries.get(kind, {}))
 
+    def file_of(self, kind: str, name: str) -> Path | None:
+        """The TOML file an entry was read from (None for an entry built in code)."""
+        path = self.files.get(kind, {}).get(name)
+        return Path(path) if path else None
+
+    def with_folders(self, folders, *, file: str = "<site>", field: str = "catalogues") -> "Catalog":
+        """This catalogue plus the user's own folders (each laid out as ``<kind>/<name>.toml``, like
+        ``models/``).  Their entries are read and checked exactly as built-in ones; a name already in
+        the catalogue, a folder that is not a kind, a datasheet outside a kind folder or a folder
+        holding no datasheet is an error naming the file."""
+        entries = {kind: dict(names) for kind, names in self.entries.items()}
+        files = {kind: dict(names) for kind, names in self.files.items()}
+        problems: list[Problem] = []
+        for i, folder in enumerate(folders):
+            base = Path(folder)
+            if not base.is_dir():
+                problems.append(Problem(file, f"{field}[{i}]", repr(str(folder)),
+                                        "an existing folder (relative to the site file) of <kind>/<name>.toml files"))
+                continue
+            found, before = 0, len(problems)
+            for item in sorted(base.iterdir()):
+                if item.is_file() and item.suffix == ".toml":
+                    problems.append(Problem(str(item), "", "a datasheet outside a kind folder",
+                                            f"<kind>/{item.name} with <kind> one of {', '.join(KINDS)}"))
+                elif item.is_dir() and item.name not in KINDS and not item.name.startswith("."):
+                    problems.append(Problem(str(item), "", f"a folder '{item.name}'",
+                                            f"a kind folder: one of {', '.join(KINDS)}{did_you_mean(item.name, KINDS)}"))
+            for kind in KINDS:
+                for path in sorted((base / kind).glob("*.toml")):
+                    found += 1
+                    try:
+                        entry = parse_entry(path, kind)
+                    except InputError as err:
+                        problems.extend(err.problems)
+                        continue
+                    if entry.name in entries.setdefault(kind, {}):
+                        other = files.get(kind, {}).get(entry.name, "the built-in catalogue")
+                        problems.append(Problem(str(path), "name", repr(entry.name),
+                                                f"a {kind} name not already in the catalogue ({other} has it): "
+                                                "rename the file"))
+                        continue
+                    entries[kind][entry.name] = entry
+                    files.setdefault(kind, {})[entry.name] = str(path)
+            if not found and len(problems) == before:
+                problems.append(Problem(file, f"{field}[{i}]", f"folder '{folder}' with no <kind>/<name>.toml file",
+                                        "a folder laid out like models/ (e.g. chiller/my_chiller.toml)"))
+        if problems:
+            raise InputError(problems)
+        return Catalog(entries=entries, files=files)
+
 
 def models_dir() -> Path:
     """Folder of the built-in catalogue (works from a checkout and an installed package)."""
@@ -524,15 +575,18 @@ def load_catalog(root: str | None = None) -> Catalog:
     """Load every ``<kind>/<name>.toml`` under ``root`` (default: the built-in catalogue)."""
     base = Path(root) if root else models_dir()
     entries: dict[str, dict[str, Entry]] = {}
+    files: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
     for kind in KINDS:
         folder = base / kind
         entries[kind] = {}
+        files[kind] = {}
         for path in sorted(folder.glob("*.toml")):
             try:
                 entries[kind][path.stem] = parse_entry(path, kind)
+                files[kind][path.stem] = str(path)
             except InputError as err:
                 problems.extend(err.problems)
     if problems:
         raise InputError(problems)
-    return Catalog(entries=entries)
+    return Catalog(entries=entries, files=files)

@@ -412,6 +412,7 @@ def provenance_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
     rows = [
         ("site", f"{a.get('site', '')} ({a.get('site_file', 'file not recorded')})"),
         ("site file SHA-256", str(a.get("site_sha256", "not recorded"))),
+        *([("own catalogue folders", str(a["site_catalogues"]))] if a.get("site_catalogues") else []),
         ("weather", f"{a.get('weather_spec', 'not recorded')} ({a.get('weather_source') or a.get('weather', '')})"),
         ("scenario", str(a.get("scenario") or "none")),
         ("events", described or "none"),

@@ -297,6 +297,17 @@ def file_hash(path) -> str:
         return ""
 
 
+def _folder_hash(folder) -> str:
+    """SHA-256 over a catalogue folder's datasheets (relative names and bytes)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*.toml")):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(file_hash(path).encode())
+    return digest.hexdigest()
+
+
 def provenance(site, *, start, zone: str, weather, scenario, workload, events, options: dict) -> dict:
     """What produced a result, as netCDF-safe attributes: site and its file hash, weather spec,
     scenario and events, workload, solver options, twin version, command line, start and time zone."""
@@ -313,6 +324,8 @@ def provenance(site, *, start, zone: str, weather, scenario, workload, events, o
         "site": site.name,
         "site_file": str(site.file),
         "site_sha256": file_hash(site.file),
+        "site_catalogues": "; ".join(f"{folder} (sha256 {_folder_hash(folder)})"
+                                     for folder in getattr(site, "catalogues", ())),
         "weather_spec": weather if isinstance(weather, str) else ("a Dataset given by the caller"
                                                                    if weather is not None else ""),
         "scenario": "" if scenario is None else str(getattr(scenario, "name", scenario)),

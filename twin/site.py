@@ -197,6 +197,7 @@ class Site:
     electrical: Electrical
     tariff: Tariff
     pue_design: float
+    catalogues: tuple[str, ...] = ()  # the user's own catalogue folders (absolute), beside models/
 
     @property
     def P_it_peak(self) -> float:
@@ -250,7 +251,7 @@ def resolve_site_path(name_or_path: str | Path) -> Path:
     return candidate
 
 
-_TOP_LEVEL = ("name", "description", "sources", "pue_design", "location", "rack_groups",
+_TOP_LEVEL = ("name", "description", "sources", "pue_design", "catalogues", "location", "rack_groups",
               "facility_loops", "plants", "electrical", "tariff")
 
 
@@ -261,6 +262,11 @@ def load_site(name_or_path: str | Path, catalog: Catalog | None = None) -> Site:
     file = str(path)
     catalog = catalog or load_catalog()
     problems: list[Problem] = []
+    folders = _catalogue_folders(data.get("catalogues", []), path, problems)
+    if problems:
+        raise InputError(problems)
+    if folders:
+        catalog = catalog.with_folders(folders, file=file)
 
     for key in data:
         if key not in _TOP_LEVEL:
@@ -390,11 +396,27 @@ def load_site(name_or_path: str | Path, catalog: Catalog | None = None) -> Site:
     site = Site(name=data["name"], file=file, description=data["description"], sources=tuple(sources),
                 location=Location(**location), rack_groups=tuple(groups), facility_loops=tuple(loops),
                 plants=tuple(plants), electrical=electrical, tariff=Tariff(**tariff_args),
-                pue_design=float(pue))
+                pue_design=float(pue), catalogues=tuple(folders))
     problems = check_plausibility(site)
     if problems:
         raise InputError(problems)
     return site
+
+
+def _catalogue_folders(raw, site_path: Path, problems: list[Problem]) -> list[str]:
+    """The site's own catalogue folders (``catalogues = ["my_models"]``), relative to the site file,
+    as absolute paths; the folders themselves are read by :meth:`twin.catalog.Catalog.with_folders`."""
+    if not isinstance(raw, list) or not all(isinstance(f, str) and f.strip() for f in raw):
+        problems.append(Problem(str(site_path), "catalogues", repr(raw)[:60],
+                                "a list of folder paths, e.g. [\"my_models\"] (relative to the site file)"))
+        return []
+    out = []
+    for folder in raw:
+        path = Path(folder).expanduser()
+        if not path.is_absolute():
+            path = Path(site_path).parent / path
+        out.append(str(path.resolve()))
+    return out
 
 
 def _resolve_weather(spec: str, site_path: Path, problems: list[Problem]) -> str:

@@ -293,7 +293,7 @@ def _part_key(site: Site, settings: dict, duration: float, plant_step: float, mo
     weather = settings.get("weather")
     weather = weather.replace("{location}", site.location.weather) if isinstance(weather, str) else None
     site_file = _file_hash(site.file) if site.file and Path(site.file).is_file() else ""
-    text = json.dumps({"site": hashlib.sha256(repr(replace(site, file="")).encode()).hexdigest(),
+    text = json.dumps({"site": hashlib.sha256(repr(replace(site, file="", catalogues=())).encode()).hexdigest(),
                        "site_file": site_file, "site_weather": _weather_hash(site.location.weather),
                        "weather": _weather_hash(weather), "case": settings, "duration": duration,
                        "plant_step": plant_step, "mode": mode, "version": __version__,

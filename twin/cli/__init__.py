@@ -117,11 +117,17 @@ def sites_command() -> None:
 
 @app.command("catalog")
 def catalog_command(kind: Optional[str] = typer.Argument(None, help="rack, cdu, chiller, ... (all if omitted)"),
-                    name: Optional[str] = typer.Argument(None, help="one entry: its datasheet")) -> None:
+                    name: Optional[str] = typer.Argument(None, help="one entry: its datasheet"),
+                    site: Optional[str] = typer.Option(None, "--site", help="also the site's own catalogue "
+                                                                           "folders (its `catalogues`)")) -> None:
     """List the equipment catalogue, or one kind of it, or one entry's datasheet (sources and estimates)."""
     from twin.catalog import KINDS, did_you_mean, load_catalog
 
     catalog = load_catalog()
+    if site is not None:
+        from twin.site import load_site
+
+        catalog = catalog.with_folders(load_site(site).catalogues, file=site)
     if kind is not None and kind not in KINDS:
         names = {n: k for k in KINDS for n in catalog.of_kind(k)}
         hint = f" (or: twin catalog {names[kind]} {kind})" if kind in names else did_you_mean(kind, KINDS)
@@ -129,7 +135,7 @@ def catalog_command(kind: Optional[str] = typer.Argument(None, help="rack, cdu, 
     if name is not None:
         from twin.cli.equipment import datasheet
 
-        header, sheet = datasheet(kind, name)
+        header, sheet = datasheet(kind, name, catalog)
         for line in header:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
         console.print(sheet)

@@ -105,20 +105,22 @@ def schedule_table(site) -> Table:
     return table
 
 
-def _raw(kind: str, name: str) -> tuple[dict, Path | None]:
-    """The entry's TOML as written (values with their units), and its file."""
-    from twin.catalog import models_dir, read_toml
+def _raw(path: Path | None) -> dict:
+    """The entry's TOML as written (values with their units)."""
+    from twin.catalog import read_toml
 
-    path = models_dir() / kind / f"{name}.toml"
-    return (read_toml(path), path) if path.is_file() else ({}, None)
+    return read_toml(path) if path is not None and path.is_file() else {}
 
 
-def datasheet(kind: str, name: str) -> tuple[list[str], Table]:
-    """Header lines (description, source, basis, note, file) and a table of every field of one entry."""
+def datasheet(kind: str, name: str, catalog=None) -> tuple[list[str], Table]:
+    """Header lines (description, source, basis, note, file) and a table of every field of one entry
+    of ``catalog`` (default: the built-in catalogue)."""
     from twin.catalog import load_catalog
 
-    entry = load_catalog().get(kind, name, file="<command line>", field="NAME")
-    raw, path = _raw(kind, name)
+    catalog = catalog or load_catalog()
+    entry = catalog.get(kind, name, file="<command line>", field="NAME")
+    path = catalog.file_of(kind, name)
+    raw = _raw(path)
     header = [f"{KIND_WORDS.get(kind, kind)} {name}: {entry.description}",
               f"source: {entry.source}", f"basis: {_status(entry, short=False)}"]
     if entry.note:
