@@ -318,7 +318,10 @@ def provenance(site, *, start, zone: str, weather, scenario, workload, events, o
     from twin import __version__
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    command = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "python"
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    if program == "__main__.py" and "twin.cli" in sys.modules:  # python -m twin.cli
+        program = "twin"
+    command = shlex.join([program, *sys.argv[1:]])
     local = start.tz_convert(zone)
     return {
         "site": site.name,
