@@ -1,11 +1,21 @@
 """twin: a digital twin of GW-scale AI training sites.
 
-Public API::
+Public API (these lines run as a doctest, ``tests/test_examples.py``)::
 
-    site = twin.load_site("colossus2")        # validated, frozen Site (SI units)
-    ds = twin.simulate(site, duration=3600)   # xarray.Dataset (time x component)
-    plan = twin.optimize.plan_site(site)      # Pyomo + HiGHS schedule with its baseline
-    ds.twin.pue(), ds.twin.monthly()          # metrics (twin.metrics) through the ds.twin accessor
+    >>> import twin
+    >>> site = twin.load_site("cortex")            # validated, frozen Site (SI units)
+    >>> round(site.P_it_peak / 1e6)                # IT peak, MW
+    146
+    >>> ds = twin.simulate(site, duration=600, plant_step=60)   # xarray.Dataset (time x component)
+    >>> abs(ds.twin.energy_residual()) < 1e-9      # the energy balance closes
+    True
+    >>> 1.0 < ds.twin.pue() < 1.3                  # metrics (twin.metrics) through the ds.twin accessor
+    True
+    >>> list(ds.twin.monthly().index)              # energy, PUE, pPUE, WUE, water ... by local month
+    ['2025-07', 'whole run']
+    >>> plan = twin.optimize.plan_site(site, days=2)   # Pyomo + HiGHS schedule with its baseline
+    >>> float(plan.savings.loc["total", "savings_USD"]) >= 0   # against no battery, no flexibility
+    True
 
 ``import twin`` registers the ``ds.twin`` accessor on xarray Datasets (at once when
 xarray is already imported, else as soon as it is), so a saved result opened with
