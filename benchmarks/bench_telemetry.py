@@ -76,8 +76,8 @@ def main() -> None:
         t = time.perf_counter()
         for a in range(0, n, batch):
             sl = slice(a, a + batch)
-            tracker.update(np.nan_to_num(u["P_it"][sl]), u["T_dry_bulb"][sl], u["T_wet_bulb"][sl], u["T_set"][sl],
-                           measured[sl])
+            tracker.update(u["P_it"][sl], u["T_dry_bulb"][sl], u["T_wet_bulb"][sl], u["T_set"][sl],
+                           measured[sl], held=u["held"][sl])
         spent = time.perf_counter() - t
         print(f"B-TEL-2 colossus1, {n} s of 1 s data ({len(outputs)} output tags), batches of {batch}: "
               f"{spent:.2f} s compute, {1e3 * spent / n:.2f} ms per data second, real-time margin {n / spent:.0f}x")

@@ -124,14 +124,20 @@ def run(site, model, u: dict, parameters: dict | None = None) -> tuple[dict, np.
                 state[name] = np.full((n,) + value.shape[1:], np.nan)
             state[name][rows] = value
     if state:
-        state["m_flow_fws"] = state["C_fws"] / CP_FACILITY
-        cooling = sum(np.nansum(state[k], axis=-1) for k in ("P_tcs_pumps", "P_air_fans", "P_fws_pumps",
-                                                             "P_compressors", "P_plant_fans", "P_condenser_pumps"))
-        state["P_cooling"] = np.where(ok & ~failed, cooling, np.nan)
-        state["P_it"] = u["P_it"]
-        state["P_it_total"] = u["P_it"].sum(-1)
-        state["P_facility"] = state["P_it_total"] + state["P_cooling"]
+        derive(state, u["P_it"], ok & ~failed)
     return state, ok & ~failed, failed
+
+
+def derive(state: dict, P_it: np.ndarray, done: np.ndarray) -> dict:
+    """Add the outputs derived from the plant state (flow, cooling, IT and facility power), in place."""
+    state["m_flow_fws"] = state["C_fws"] / CP_FACILITY
+    cooling = sum(np.nansum(state[k], axis=-1) for k in ("P_tcs_pumps", "P_air_fans", "P_fws_pumps",
+                                                         "P_compressors", "P_plant_fans", "P_condenser_pumps"))
+    state["P_cooling"] = np.where(done, cooling, np.nan)
+    state["P_it"] = P_it
+    state["P_it_total"] = P_it.sum(-1)
+    state["P_facility"] = state["P_it_total"] + state["P_cooling"]
+    return state
 
 
 def simulated(binding, model, state: dict, n: int) -> np.ndarray:

@@ -65,12 +65,17 @@ TRANSIENT_STEPS = 3
 
 
 def _transients(ds: xr.Dataset) -> np.ndarray:
-    """Steps (time,) at and just after a load step larger than TRANSIENT_STEP of the mean IT power."""
+    """Steps (time,) at and just after a load step larger than TRANSIENT_STEP of the mean IT power.
+
+    A step without the site's IT power is a transient, and the next step with it is compared
+    with the last power known before the gap.
+    """
     if "P_it" not in ds:
         return np.zeros(ds.sizes["time"], dtype=bool)
-    P = ds["P_it"].sum("group").values
-    jump = np.abs(np.diff(P, prepend=P[0])) > TRANSIENT_STEP * np.nanmean(P)
-    jump |= np.isnan(P)
+    P = ds["P_it"].sum("group", skipna=False).values  # a group without power is no site power
+    previous = pd.Series(P).ffill().shift(1).to_numpy(copy=True)  # the last known site power before each step
+    previous[0] = P[0]
+    jump = np.isnan(P) | (np.abs(P - previous) > TRANSIENT_STEP * np.nanmean(P))
     out = jump.copy()
     for lag in range(1, TRANSIENT_STEPS + 1):
         out[lag:] |= jump[:-lag]
