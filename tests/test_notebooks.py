@@ -34,6 +34,7 @@ NOTEBOOKS = [
     "c_colossus1_training_swings",
     "d_chiller_trip_design_day",
     "e_gpu_calibration",
+    "f_telemetry_fault_week",
 ]
 #: Seconds a single cell may take before the test fails.
 CELL_TIMEOUT = 600
