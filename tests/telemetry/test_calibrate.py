@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import assert_bad_input
 from twin.cli import app
 from twin.telemetry.calibrate import calibrate, read_overlay, write_overlay
 from twin.telemetry.replay import replay
@@ -54,9 +55,16 @@ def test_calibrate_command_writes_an_overlay(demo_map, hidden, tmp_path):
     data = tmp_path / "hidden.parquet"
     write(hidden, data)
     overlay = tmp_path / "calibrated.toml"
+    # from a moment on (after an alarm, say): the window is the data the fit and the validation see
     result = CliRunner().invoke(app, ["telemetry", "calibrate", "demo", "--telemetry", str(data), "--map",
-                                      demo_map.file, "--parameter", "UA_cdu[gb200]", "--out", str(overlay)],
-                                terminal_width=200)
+                                      demo_map.file, "--parameter", "UA_cdu[gb200]", "--out", str(overlay),
+                                      "--start", "2025-07-14T12:00:00-05:00"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert overlay.exists() and "UA_cdu[gb200]" in overlay.read_text()
     assert "held-out" in result.output
+    assert "UA_cdu[gb200]" in result.output  # the name is printed as text, not read as markup
+    assert "on 2025-07-14 17:00" in result.output  # 12:00 at -05:00 is 17:00 UTC
+    result = CliRunner().invoke(app, ["telemetry", "calibrate", "demo", "--telemetry", str(data), "--map",
+                                      demo_map.file, "--out", str(overlay), "--start", "2026-01-01"],
+                                terminal_width=200)
+    assert_bad_input(result, "--start/--end", "no samples")

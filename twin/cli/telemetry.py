@@ -145,21 +145,28 @@ def calibrate_command(site_name: str = typer.Argument(..., metavar="SITE"),
                       parameter: list[str] = typer.Option([], help="parameter to fit (repeatable; default all)"),
                       train_fraction: float = typer.Option(0.7, help="share of the data to fit on; the rest validates"),
                       step: float = typer.Option(60.0, help="replay step (s)"),
+                      start: Optional[str] = typer.Option(None, help="use data from this time on (UTC, ISO 8601), "
+                                                          "e.g. after an alarm"),
+                      end: Optional[str] = typer.Option(None, help="use data before this time (UTC, ISO 8601)"),
                       out: Path = typer.Option(..., help="overlay TOML to write")) -> None:
     """Fit CDU UA, chiller COP and pump power multipliers (least squares), validate on held-out data."""
+    from rich.markup import escape
+
     from twin.telemetry.calibrate import calibrate, write_overlay
 
     output_file(out, "--out")
     if not 0.1 <= train_fraction <= 1.0:
         raise InputError.one("<command line>", "--train-fraction", repr(train_fraction), "a number in 0.1..1")
     site, tagmap, data = _load(site_name, map_path, telemetry)
+    if start is not None or end is not None:
+        data = _window(data, start, end)
     result = calibrate(site, data, tagmap, names=parameter or None, step=step, train_fraction=train_fraction)
     table = Table(title=f"calibration of {site.name} on {result.train[0]:%Y-%m-%d %H:%M} - "
                         f"{result.train[1]:%Y-%m-%d %H:%M} UTC")
     for column in ("parameter", "multiplier", "std"):
         table.add_column(column)
     for name, value, std, ok in zip(result.names, result.value, result.std, result.identifiable):
-        table.add_row(name, f"{value:.4f}" if ok else "1 (not identifiable)", f"{std:.4f}" if ok else "-")
+        table.add_row(escape(name), f"{value:.4f}" if ok else "1 (not identifiable)", f"{std:.4f}" if ok else "-")
     console.print(table)
     if result.validation:
         check = Table(title="held-out window: RMSE before and after calibration (SI)")
@@ -170,6 +177,30 @@ def calibrate_command(site_name: str = typer.Argument(..., metavar="SITE"),
         console.print(check)
     write_overlay(result, out, source=str(telemetry))
     console.print(f"written {out}")
+
+
+def _window(data, start: Optional[str], end: Optional[str]):
+    """The samples of ``data`` in [start, end) (UTC; an offset in the text is honoured)."""
+    import pandas as pd
+
+    from twin.telemetry.sources import Telemetry
+
+    frame = data.frame
+    keep = pd.Series(True, index=frame.index)
+    for option, text in (("--start", start), ("--end", end)):
+        if text is None:
+            continue
+        try:
+            moment = pd.Timestamp(text)
+        except (ValueError, TypeError):
+            raise InputError.one("<command line>", option, repr(text), "a time such as 2025-07-18T15:00") from None
+        moment = moment.tz_convert("UTC").tz_localize(None) if moment.tzinfo else moment
+        keep &= (frame["time"] >= moment) if option == "--start" else (frame["time"] < moment)
+    if not keep.any():
+        raise InputError.one("<command line>", "--start/--end", f"{start} .. {end}: no samples",
+                             f"a window inside {frame['time'].min():%Y-%m-%d %H:%M} .. "
+                             f"{frame['time'].max():%Y-%m-%d %H:%M} UTC")
+    return Telemetry(frame[keep].reset_index(drop=True), data.source, list(data.notes))
 
 
 @telemetry_app.command("forecast")
