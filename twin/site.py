@@ -180,6 +180,14 @@ class Tariff:
     transmission_4cp: float = q("price_power", 0.0, positive=False, doc="ERCOT 4CP charge per W-year")
     emissions_price: float = q("price_mass", 0.0, positive=False, at_most=10.0, doc="price of emitted CO2, e.g. '50 USD/t'")
     fuel_price: float = q("price_energy", 0.0, positive=False, at_most=100 / 1.055e9, doc="gas price (HHV), e.g. '3.5 USD/MMBtu'; 0: default")
+    ppa_volume: float = q("power", 0.0, positive=False, doc="fixed-price PPA: constant power bought, e.g. '200 MW'")
+    ppa_price: float = q("price_energy", 0.0, positive=False, at_most=1e5 / 3.6e9, doc="fixed-price PPA price, e.g. '45 USD/MWh'")
+    vppa_volume: float = q("power", 0.0, positive=False, doc="virtual PPA: mean generation settled, e.g. '300 MW'")
+    vppa_strike: float = q("price_energy", 0.0, positive=False, at_most=1e5 / 3.6e9, doc="virtual PPA strike, e.g. '35 USD/MWh'")
+    CO2_cap: float = q("mass", 0.0, positive=False, doc="CO2 cap per year (prorated to the horizon), e.g. '500000 t'; 0: none")
+    dr_reduction: float = q("power", 0.0, positive=False, doc="demand-response programme: import reduction per event, e.g. '50 MW'")
+    dr_credit: float = q("money", 0.0, positive=False, doc="demand-response programme: credit per event, e.g. '20000 USD'")
+    dr_penalty: float = q("price_energy", 0.0, positive=False, at_most=1e5 / 3.6e9, doc="demand-response programme: penalty on energy above the event limit, e.g. '2000 USD/MWh'; 0: firm")
 
 
 @dataclass(frozen=True, kw_only=True)

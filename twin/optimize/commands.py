@@ -162,6 +162,47 @@ def _with_prices(site, fuel_price: str | None, emissions_price: str | None):
     return replace(site, tariff=replace(site.tariff, **changes)) if changes else site
 
 
+#: Contract options of ``twin optimize dispatch``: option -> (site tariff fields, example).
+CONTRACT_OPTIONS = {
+    "--ppa": (("ppa_volume", "ppa_price"), "'200 MW at 45 USD/MWh'"),
+    "--vppa": (("vppa_volume", "vppa_strike"), "'300 MW at 35 USD/MWh'"),
+    "--co2-cap": (("CO2_cap",), "'400000 t' (per year)"),
+    "--dr-reduction": (("dr_reduction",), "'50 MW'"),
+    "--dr-credit": (("dr_credit",), "'20000 USD'"),
+    "--dr-penalty": (("dr_penalty",), "'2000 USD/MWh'"),
+}
+
+
+def with_contract(site, given: dict[str, str | None]):
+    """The site with its ``[tariff]`` contract terms replaced by the command line's.
+
+    ``given`` maps options of :data:`CONTRACT_OPTIONS` to their text (None: keep
+    the site's).  Values are checked as the site file's fields are (units,
+    sign, range); a problem is one line naming the option.
+    """
+    from dataclasses import replace
+
+    from twin.catalog import parse_fields
+    from twin.site import Tariff
+
+    changes = {}
+    for option, value in given.items():
+        if value is None:
+            continue
+        names, example = CONTRACT_OPTIONS[option]
+        parts = [p.strip() for p in value.split(" at ")] if len(names) == 2 else [value.strip()]
+        if len(parts) != len(names) or not all(parts):
+            raise InputError.one(COMMAND_LINE, option, repr(value), f"e.g. {example}")
+        from dataclasses import fields
+
+        others = tuple(f.name for f in fields(Tariff) if f.name not in names)
+        args, problems = parse_fields(Tariff, dict(zip(names, parts)), file=COMMAND_LINE, skip=others)
+        if problems:
+            raise InputError.one(COMMAND_LINE, option, problems[0].found, f"{problems[0].expected}, e.g. {example}")
+        changes.update(args)
+    return replace(site, tariff=replace(site.tariff, **changes)) if changes else site
+
+
 def dispatch_command(
     site: str = typer.Argument(..., help="built-in site name or site TOML path"),
     days: float = typer.Option(7.0, help="planning horizon (days)"),
@@ -185,6 +226,17 @@ def dispatch_command(
     fuel_price: Optional[str] = typer.Option(None, help="gas price, e.g. '4.2 USD/MMBtu' (default: site tariff, "
                                                         "else 3.5 USD/MMBtu)"),
     emissions_price: Optional[str] = typer.Option(None, help="CO2 price, e.g. '50 USD/t' (default: site tariff)"),
+    ppa: Optional[str] = typer.Option(None, help="fixed-price PPA, e.g. '200 MW at 45 USD/MWh' (default: site tariff)"),
+    vppa: Optional[str] = typer.Option(None, help="virtual PPA on a flat generation, e.g. '300 MW at 35 USD/MWh'"),
+    co2_cap: Optional[str] = typer.Option(None, help="CO2 cap per year, prorated to the horizon, e.g. '400000 t'"),
+    dr_reduction: Optional[str] = typer.Option(None, help="demand-response programme: reduction per event "
+                                                          "(events from --events), e.g. '50 MW'"),
+    dr_credit: Optional[str] = typer.Option(None, help="demand-response programme: credit per event, e.g. '20000 USD'"),
+    dr_penalty: Optional[str] = typer.Option(None, help="demand-response programme: penalty above the event limit, "
+                                                        "e.g. '2000 USD/MWh' (default: firm)"),
+    bess_scale: float = typer.Option(1.0, help="the site's Megapacks scaled in number (0: none, 2: twice as many)"),
+    weather: Optional[str] = typer.Option(None, help="weather of the cooling curves: a location, an EPW path, "
+                                                     "design:LOC:COND or heatwave:LOC[:YEARS] (default: the site's)"),
 ) -> None:
     """Plan a site's power: grid, turbines, Megapacks, flexible training load; savings against a baseline."""
     from twin.optimize.site_inputs import plan_site, price_notice, write_plan
@@ -217,9 +269,16 @@ def dispatch_command(
                              "highs or a solver Pyomo can run here (cbc, glpk, gurobi ...)") from None
     loaded = load_site(site)
     loaded = _with_prices(loaded, fuel_price, emissions_price)
+    loaded = with_contract(loaded, {"--ppa": ppa, "--vppa": vppa, "--co2-cap": co2_cap, "--dr-reduction": dr_reduction,
+                                    "--dr-credit": dr_credit, "--dr-penalty": dr_penalty})
+    if not 0.0 <= bess_scale <= 10.0:
+        raise InputError.one(COMMAND_LINE, "--bess-scale", repr(bess_scale), "a multiple between 0 and 10")
+    if verify and bess_scale != 1.0:
+        raise InputError.one(COMMAND_LINE, "--bess-scale", repr(bess_scale),
+                             "1 with --verify (the co-simulation runs the site's own Megapacks)")
     result = plan_site(loaded, start=start, days=days, step=step_s, prices=prices, events=events,
                        workload=ConstantProfile(it_load), flexible_share=flexible_share, time_limit=time_limit,
-                       extend=extension, solver=solver)
+                       extend=extension, solver=solver, bess_scale=bess_scale, weather=weather)
     x = result.inputs
     _print(f"{loaded.name}: {days:g} days from {x.time[0]:%Y-%m-%d %H:%M %Z} at {step_s / 60:g}-min steps "
            f"({len(x.time):,} steps), IT load {it_load:.0%} of {x.IT_peak_W / MW:,.1f} MW peak")

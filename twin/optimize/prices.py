@@ -268,7 +268,7 @@ def read_events(path, *, tz: str | None = None) -> Events:
     dr = np.flatnonzero(~peaks)
     if dr.size:
         values = {}
-        for name, kind_si, required in (("baseline", "power", True), ("reduction", "power", True),
+        for name, kind_si, required in (("baseline", "power", True), ("reduction", "power", False),
                                         ("credit", None, False), ("penalty", "price_energy", False)):
             if name not in columns:
                 if required:

@@ -92,10 +92,12 @@ from twin.optimize.inputs import (
     DemandCharge,
     DispatchInputs,
     Emissions,
+    FixedPricePPA,
     FlexibleLoad,
     GridConnection,
     Tariff,
     TurbineType,
+    VirtualPPA,
     nanoseconds,
 )
 from twin.optimize.prices import (
@@ -275,7 +277,54 @@ def site_tariff(site, time: pd.DatetimeIndex, step: float, prices=None,
     """The site's tariff on ``time``: (tariff, price source, synthetic?, notes)."""
     t = site.tariff
     ev = _events(events)
-    dr = ev.demand_response if ev is not None else ()
+    dr = _programme(site, ev.demand_response if ev is not None else ())
+    notes: list[str] = []
+    tariff, source, synthetic, more = _market_tariff(site, time, step, prices, ev, dr)
+    notes.extend(more)
+    ppas, vppas = [], []
+    if t.ppa_volume > 0:
+        if t.ppa_price <= 0:
+            raise InputError.one(site.file, "tariff.ppa_price", "nothing", "a PPA price with ppa_volume, e.g. '45 USD/MWh'")
+        ppas.append(FixedPricePPA(volume_W=t.ppa_volume, price_USD_per_J=t.ppa_price))
+        notes.append(f"fixed-price PPA: {t.ppa_volume / 1e6:,.0f} MW at {t.ppa_price * 3.6e9:g} USD/MWh, the "
+                     f"difference to the market price settled in the 'ppa' category (no effect on the dispatch)")
+    if t.vppa_volume > 0:
+        if t.vppa_strike <= 0:
+            raise InputError.one(site.file, "tariff.vppa_strike", "nothing",
+                                 "a virtual-PPA strike price with vppa_volume, e.g. '35 USD/MWh'")
+        vppas.append(VirtualPPA(generation_W=t.vppa_volume, strike_USD_per_J=t.vppa_strike,
+                                hub_price_USD_per_J=np.asarray(tariff.energy_price_USD_per_J, float)))
+        notes.append(f"virtual PPA: {t.vppa_volume / 1e6:,.0f} MW flat at strike {t.vppa_strike * 3.6e9:g} USD/MWh "
+                     f"against the plan's energy price as the hub price ('vppa' category; no effect on the dispatch)")
+    if dr:
+        notes.append(f"demand response: {len(dr)} event(s)" + (
+            f", programme terms {t.dr_reduction / 1e6:,.0f} MW reduction, {t.dr_credit:,.0f} USD credit, "
+            + (f"{t.dr_penalty * 3.6e9:g} USD/MWh penalty" if t.dr_penalty > 0 else "firm")
+            if t.dr_reduction > 0 else ""))
+    if ppas or vppas:
+        tariff = replace(tariff, ppas=tuple(ppas), vppas=tuple(vppas))
+    return tariff, source, synthetic, notes
+
+
+def _programme(site, events) -> tuple:
+    """Demand-response events with the site's programme terms where the event file leaves them out."""
+    t = site.tariff
+    out = []
+    for e in events:
+        reduction = e.reduction_W if np.isfinite(e.reduction_W) else t.dr_reduction
+        if not reduction > 0:
+            raise InputError.one(site.file, "tariff.dr_reduction", "nothing",
+                                 f"a demand-response reduction (e.g. '50 MW') for the event at {e.start}, "
+                                 "or a 'reduction [MW]' column in the event file")
+        credit = e.credit_USD if e.credit_USD > 0 else t.dr_credit
+        penalty = e.penalty_USD_per_J if e.penalty_USD_per_J is not None else (
+            t.dr_penalty if t.dr_penalty > 0 else None)
+        out.append(replace(e, reduction_W=float(reduction), credit_USD=float(credit), penalty_USD_per_J=penalty))
+    return tuple(out)
+
+
+def _market_tariff(site, time, step, prices, ev, dr) -> tuple[Tariff, str, bool, list[str]]:
+    t = site.tariff
     notes: list[str] = []
     if t.market == "ercot":
         table, peaks, source, synthetic = _prices(prices, "ercot", time, step)
@@ -429,7 +478,8 @@ def _fractions(lo: float, hi: float) -> np.ndarray:
 def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, step: float = 3600.0, prices=None,
                          events=None, workload=None, flexible_share: float = 0.10, curtailment_max: float = 0.10,
                          fuel_price: float | None = None, with_bess: bool = True,
-                         with_flexibility: bool = True, cooling: bool = True) -> SiteDispatchInputs:
+                         with_flexibility: bool = True, cooling: bool = True, bess_scale: float = 1.0,
+                         weather=None) -> SiteDispatchInputs:
     """Dispatch inputs of ``site`` (a :class:`twin.site.Site` or a built-in name) over ``days`` from ``start``.
 
     ``step`` (s) must divide a day; ``prices``: None (a SYNTHETIC market year),
@@ -441,7 +491,13 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
     movable within each day; ``curtailment_max``: most IT power below nominal in
     any step; ``fuel_price`` USD/J (HHV; default the site's ``tariff.fuel_price``,
     else 3.5 USD/MMBtu); ``with_bess``, ``with_flexibility``,
-    ``cooling``: leave the battery, the flexible load, the cooling plant out.
+    ``cooling``: leave the battery, the flexible load, the cooling plant out;
+    ``bess_scale``: the site's Megapack sets scaled in number (power and
+    energy; 0 = none, 2 = twice as many); ``weather``: the weather the cooling
+    curves are computed from (any :func:`twin.weather.load_weather` spec, e.g.
+    ``"heatwave:austin:50"`` or an EPW path; default the site's own).
+    Contract terms come from the site's ``[tariff]`` (PPA, virtual PPA, CO2
+    cap per year, demand-response programme terms), see :func:`site_tariff`.
     The mappings are in the module docstring.
     """
     from twin.electrical.network import ElectricalNetwork
@@ -460,6 +516,10 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
         fuel_price = site.tariff.fuel_price if site.tariff.fuel_price > 0 else FUEL_PRICE_USD_PER_J
     if isinstance(fuel_price, bool) or not isinstance(fuel_price, (int, float, np.number)) or not fuel_price >= 0:
         raise _bad("fuel_price", repr(fuel_price), "a price of zero or more in USD/J")
+    if isinstance(bess_scale, bool) or not isinstance(bess_scale, (int, float, np.number)) \
+            or not 0.0 <= bess_scale <= 10.0:
+        raise _bad("bess_scale", repr(bess_scale), "a multiple of the site's Megapacks between 0 and 10")
+    weather_spec = site.location.weather if weather is None else weather
     step = float(step)
     time = horizon(start, days, step)
     T = len(time)
@@ -507,7 +567,7 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
     cooling_nominal = np.zeros(T)
     shortfall = 0.0
     if cooling:
-        wx = load_weather(site.location.weather, start=std[0] + pd.Timedelta(seconds=step / 2), duration=T * step,
+        wx = load_weather(weather_spec, start=std[0] + pd.Timedelta(seconds=step / 2), duration=T * step,
                           step=step)
         fr = _fractions(float(lo_IT.min()) / peak - 1e-6, float(hi_IT.max()) / peak + 1e-6)
         curves = cooling_curves(site, wx["T_dry_bulb"].values[:T], wx["T_wet_bulb"].values[:T], fractions=fr)
@@ -518,7 +578,7 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
         cooling_nominal = _interp_rows(IT, IT_break, P_curve)
         shortfall = curves.max_shortfall
         notes.append(f"cooling: convex envelope of the plant model at {len(fr)} IT loads per step "
-                     f"({fr[0]:.0%}-{fr[-1]:.0%} of IT peak), weather '{site.location.weather}' typical year; "
+                     f"({fr[0]:.0%}-{fr[-1]:.0%} of IT peak), weather '{weather_spec}'{' typical year' if weather is None else ''}; "
                      f"largest gap to the model {shortfall:.2%} of IT peak")
     else:
         notes.append("cooling plant left out of the plan (IT and electrical losses only)")
@@ -539,17 +599,26 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
     # sources
     el = site.electrical
     grid = GridConnection(P_import_max_W=float(el.utility.P_import_max), P_export_max_W=0.0)
-    bess = site_battery(site) if with_bess else None
+    bess = site_battery(site) if with_bess and bess_scale > 0 else None
+    if bess is not None and bess_scale != 1.0:
+        bess = replace(bess, P_max_W=bess.P_max_W * bess_scale, E_max_J=bess.E_max_J * bess_scale)
+        notes.append(f"battery: the site's Megapacks x{bess_scale:g} ({bess.P_max_W / 1e6:,.0f} MW, "
+                     f"{bess.E_max_J / 3.6e9:,.0f} MWh stored)")
     first_need = float(chain["P_demand"][0]) - grid.P_import_max_W
     turbines = site_turbines(site, fuel_price=fuel_price, first_need_W=first_need)
     NOx_year = NOx_cap_per_year(site)
     horizon_s = T * step
+    CO2_year = site.tariff.CO2_cap if site.tariff.CO2_cap > 0 else math.inf
     emissions = Emissions(CO2_price_USD_per_kg=site.tariff.emissions_price,
+                          CO2_max_kg=CO2_year * horizon_s / YEAR if np.isfinite(CO2_year) else math.inf,
                           NOx_max_kg=NOx_year * horizon_s / YEAR if np.isfinite(NOx_year) else math.inf)
     if site.tariff.emissions_price > 0:
         notes.append(f"CO2 price: {site.tariff.emissions_price * 1e3:g} USD/t on turbine fuel"
                      + (" and grid import" if np.any(np.asarray(grid.CO2_kg_per_J) > 0) else
                         " (grid energy carries no CO2 intensity here)"))
+    if np.isfinite(CO2_year):
+        notes.append(f"CO2 cap: {CO2_year / 1e3:,.0f} t/yr prorated to {emissions.CO2_max_kg / 1e3:,.1f} t over the "
+                     f"horizon (grid import and turbine fuel)")
     if np.isfinite(NOx_year):
         uncapped = [f.model for f in el.turbines if f.NOx_cap <= 0]
         also = f", applied to all turbines incl. {', '.join(uncapped)} (no cap of their own)" if uncapped else ""
