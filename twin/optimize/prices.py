@@ -40,7 +40,10 @@ One row per event::
 ``kind`` is ``coincident_peak`` (a system-peak interval, e.g. an ERCOT 4CP
 interval, known or forecast) or ``demand_response`` (grid import must stay
 at or below baseline minus reduction from ``start`` to ``end``; ``credit`` is
-paid for the event; an empty ``penalty`` makes the reduction firm).
+paid for the event; an empty ``penalty`` makes the reduction firm).  The
+``reduction``, ``credit`` and ``penalty`` columns may be left out when the
+site's demand-response programme gives them (``tariff.dr_reduction``,
+``dr_credit``, ``dr_penalty``; a site plan fills them in).
 Times as in the price file.
 
 Every problem raises :class:`twin.errors.InputError` naming the file, the
