@@ -470,14 +470,26 @@ def tls_security(ca_file: str | Path, cert: str | Path, key: str | Path | None =
 
 def _compute(site, todo, indices, duration, plant_step, mode, scheduler, security=None):
     """Yield ``(index, outcome)`` as cases finish on the cluster."""
+    yield from map_cases(run_case, site, {i: (*todo[i], duration, plant_step, mode) for i in indices},
+                         scheduler, security)
+
+
+def map_cases(function, shared, arguments: dict, scheduler=None, security=None):
+    """Yield ``(key, function(shared, *arguments[key]))`` as cases finish on a Dask cluster.
+
+    ``shared`` (e.g. the site) is scattered once to every worker; the cluster
+    is ``scheduler`` or a :func:`local_cluster` started and closed here.  A
+    case whose worker raises yields ``{"status": "error", "message": ...,
+    "result": None}``; the others still complete.  ``twin sweep`` and ``twin
+    optimize sweep`` both run through here.
+    """
     from distributed import Client, as_completed
 
     cluster = local_cluster() if scheduler is None else None
     try:
         with Client(scheduler or cluster, security=security) as client:
-            shared = client.scatter(site, broadcast=True)
-            futures = {client.submit(run_case, shared, *todo[i], duration, plant_step, mode, pure=False): i
-                       for i in indices}
+            shared = client.scatter(shared, broadcast=True)
+            futures = {client.submit(function, shared, *args, pure=False): i for i, args in arguments.items()}
             for future in as_completed(futures):
                 try:
                     outcome = future.result()

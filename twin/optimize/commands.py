@@ -346,6 +346,74 @@ def dispatch_command(
         _print(f"written {write_plan(result, out)}")
 
 
+def sweep_command(
+    site: str = typer.Argument(..., help="built-in site name or site TOML path"),
+    vary: list[str] = typer.Option([], "--vary", help="PARAM=V1,V2,... (repeatable); PARAM one of price_year, "
+                                                      "fuel_price [USD/MMBtu], bess_scale, flexible_share"),
+    days: float = typer.Option(7.0, help="planning horizon of each case (days)"),
+    step: str = typer.Option("1h", help="dispatch step, e.g. 1h or 15min"),
+    start: str = typer.Option("2025-07-14 00:00", help="first step, local time (America/Chicago); price_year "
+                                                      "moves it to that year"),
+    prices: Optional[str] = typer.Option(None, help="price CSV, '{year}' replaced by the case's price year "
+                                                    "(default: SYNTHETIC market years)"),
+    it_load: float = typer.Option(0.8, help="IT load, fraction of the IT peak (constant)"),
+    time_limit: float = typer.Option(120.0, help="HiGHS time limit per solve (s)"),
+    out: Optional[Path] = typer.Option(None, help="write the gathered cases to this netCDF file"),
+    plots: Optional[Path] = typer.Option(None, help="folder for the sensitivity figure"),
+    scheduler: Optional[str] = typer.Option(None, help="address of a running Dask scheduler "
+                                                       "(default: a local cluster of 2 workers)"),
+) -> None:
+    """Plan every combination of price years, fuel prices, BESS sizes and flexible shares on Dask; sensitivity table."""
+    from twin.cli import options
+    from twin.optimize.sweep import parse_vary, plot_sweep, run_plan_sweep, sensitivity_table
+    from twin.site import load_site
+    from twin.workload import ConstantProfile
+
+    values = parse_vary(vary)
+    step_s = parse_time(step, "--step")
+    if step_s > 86400 or abs(86400 / step_s - round(86400 / step_s)) > 1e-9:
+        raise InputError.one(COMMAND_LINE, "--step", repr(step), "a step that divides a day, e.g. 15min or 1h")
+    if not 0.0 < it_load <= 1.0:
+        raise InputError.one(COMMAND_LINE, "--it-load", repr(it_load), "a fraction of the IT peak in (0, 1]")
+    options.start(start)
+    options.number(days, "--days", 0.0, 366.0, "days")
+    options.output_file(out, "--out")
+    options.output_folder(plots, "--plots")
+    if prices is not None and "{year}" not in prices and not Path(prices).is_file():
+        raise InputError.one(COMMAND_LINE, "--prices", repr(prices), "an existing price CSV (or a path with {year})")
+    loaded = load_site(site)
+    ds = run_plan_sweep(loaded, values, scheduler=scheduler, start=start, days=days, step=step_s, prices=prices,
+                        workload=ConstantProfile(it_load), time_limit=time_limit)
+    cases = Table(title=f"{loaded.name}: {days:g}-day plans, {ds.sizes['case']} cases")
+    for column in [*ds.attrs["varied"], "status", "plan (USD)", "baseline (USD)", "savings (USD)", "peak import (MW)"]:
+        cases.add_column(column, justify="right")
+    for i in range(ds.sizes["case"]):
+        row = [f"{ds[name].values[i]:g}" for name in ds.attrs["varied"]]
+        ok = ds["status"].values[i] == "ok"
+        cases.add_row(*row, str(ds["status"].values[i]), *(
+            [_usd(ds["cost"].values[i]), _usd(ds["cost_baseline"].values[i]), _usd(ds["savings"].values[i]),
+             f"{ds['P_grid_import_peak'].values[i] / MW:,.1f}"] if ok else ["", "", "", ""]))
+    console.print(cases)
+    table = Table(title="sensitivity: mean over the other parameters' values")
+    for column in ("parameter", "value", "plan cost (USD)", "savings (USD)", "swing of plan cost (USD)"):
+        table.add_column(column, justify="right")
+    for row in sensitivity_table(ds).itertuples():
+        table.add_row(row.parameter, f"{row.value:g}", _usd(row.cost_USD), _usd(row.savings_USD), _usd(row.swing_USD))
+    console.print(table)
+    for label, status, message in zip(ds.case.values, ds.status.values, ds.message.values):
+        if message:
+            _print(f"{label}: {status}: {message}")
+    if plots is not None:
+        for path in plot_sweep(ds, plots):
+            _print(f"written {path}")
+    if out is not None:
+        from twin.results import write_netcdf
+
+        _print(f"written {write_netcdf(ds, out)}")
+    if not (ds["status"] == "ok").any():
+        raise InputError.one(COMMAND_LINE, "--vary", "no case that plans", "at least one case that plans")
+
+
 def setpoints_command(
     site: str = typer.Argument(..., help="built-in site name or site TOML path"),
     hours: float = typer.Option(24.0, help="planning horizon (h)"),
