@@ -30,8 +30,13 @@ plan's first step in local standard time, and compares:
 Long horizons: a dynamic co-simulation of a year is not practical, so above
 ``max_dynamic_days`` (or with ``mode="quasi_steady"``) the plant is solved in
 steady state every plant step **with the electrical network off**: only
-cooling and IT are compared, the facility demand takes the plan's frozen
-losses, and the grid-side checks are not made (the report says so).
+cooling and IT are compared from the plant run; then, on a site with a
+battery or turbines (an islanded site always has them), the electrical
+network -- the component the co-simulation steps -- is run over the simulated
+IT and cooling power at 60 s steps (:func:`network_pass`), so the battery's
+state of charge, the turbines, the grid import and the unserved energy are
+checked through it all the same.  Only a site with neither keeps the plan's
+frozen losses and skips the grid-side checks (the report says so).
 """
 
 from __future__ import annotations
@@ -144,9 +149,18 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
     cooling_plan = plan["P_cooling"].values
     losses_plan = plan["P_losses"].values
     demand_plan = plan["P_demand"].values
-    electrical = dynamic and "P_poi" in ds
+    el = None
+    if dynamic and "P_poi" in ds:
+        el = {name: ds[name].values for name in ("P_poi", "P_bess", "soc", "P_unserved", "P_facility")
+              if name in ds}
+        if "fuel" in ds:
+            el["fuel"] = ds["fuel"].values
+        el_step = plant_step
+    elif site.electrical.islanded or inputs.turbines or inputs.bess is not None:
+        el, el_step = network_pass(site, inputs, ds["P_it_total"].values, ds["P_cooling"].values, plant_step)
+    electrical = el is not None
     if electrical:
-        demand_sim = _per_step(ds["P_facility"].values, m)
+        demand_sim = _per_step(el["P_facility"], int(round(step / el_step)))
     else:
         demand_sim = IT_sim + cooling_sim + losses_plan
     E = lambda P: float(np.sum(P)) * step  # noqa: E731
@@ -186,17 +200,18 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
                         "(battery back to its set-point, turbines for what the grid cannot carry); it does not follow "
                         "the plan's battery or turbine schedule, so its grid import and fuel differ from the plan's "
                         "by design")
-        import_sim = _per_step(ds["P_poi"].values, m)
+        m_el = int(round(step / el_step))
+        import_sim = _per_step(el["P_poi"], m_el)
         sim_bill = bill(tariff, time_index, step, import_sim)
         fuel_sim = 0.0
-        if inputs.turbines and "fuel" in ds:
-            fuel_J = ds["fuel"].sum("time").values * plant_step  # per fleet, in the site's (and the plan's) order
+        if inputs.turbines and "fuel" in el:
+            fuel_J = el["fuel"].sum(axis=0) * el_step  # per fleet, in the site's (and the plan's) order
             fuel_sim = float(np.dot([t.fuel_price_USD_per_J for t in inputs.turbines], fuel_J))
             report["simulated_fuel_MWh"] = float(fuel_J.sum()) / MWH
             report["planned_fuel_MWh"] = float(plan["P_fuel"].sum()) * step / MWH
         degradation = 0.0
         if inputs.bess is not None:
-            throughput = float(np.abs(ds["P_bess"]).sum()) * plant_step
+            throughput = float(np.abs(el["P_bess"]).sum()) * el_step
             degradation = inputs.bess.degradation_cost_USD_per_J * throughput
         simulated = {**sim_bill, "fuel": fuel_sim, "battery_degradation": degradation}
         report["simulated_costs_USD"] = simulated
@@ -204,6 +219,10 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
         report["simulated_cost_gap_fraction"] = _gap(report["simulated_cost_USD"], planned)
         report["simulated_grid_MWh"] = E(import_sim) / MWH
         report["planned_grid_MWh"] = E(plan["P_grid_import"].values) / MWH
+        if not dynamic:
+            notes.append(f"{mode} plant run; the electrical network (the co-simulation's component) then run over the "
+                         f"simulated IT and cooling power at {el_step:g} s steps: battery, turbines, grid import and "
+                         "unserved energy checked through it")
     else:
         notes.append(f"{mode} run with the electrical network off: cooling and IT compared; facility demand takes the "
                      "plan's frozen losses; battery, grid and unserved-energy checks not made")
@@ -221,16 +240,54 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
     violations["plan_import_over_limit_steps"] = int(np.sum(plan["P_grid_import"].values > limit * (1 + tol) + 1.0))
     if electrical:
         if inputs.bess is not None:
-            soc = ds["soc"].values
+            soc = el["soc"]
             violations["simulated_soc_outside_steps"] = int(np.sum((soc < inputs.bess.soc_min - tol)
                                                                    | (soc > inputs.bess.soc_max + tol)))
-        violations["simulated_import_over_limit_steps"] = int(np.sum(ds["P_poi"].values > limit * (1 + tol) + 1.0))
-        violations["unserved_MWh"] = float(ds["P_unserved"].sum()) * plant_step / MWH
+        violations["simulated_import_over_limit_steps"] = int(np.sum(el["P_poi"] > limit * (1 + tol) + 1.0))
+        violations["unserved_MWh"] = float(np.sum(el["P_unserved"])) * el_step / MWH
+        report["simulated_turbine_MWh"] = float(np.sum(el["P_turbines"])) * el_step / MWH if "P_turbines" in el \
+            else None
+        if "P_turbines" not in el and "P_turbines" in ds:
+            report["simulated_turbine_MWh"] = float(ds["P_turbines"].sum()) * plant_step / MWH
     report["violations"] = violations
     report["violated"] = [k for k, v in violations.items() if v > 0]
     report["notes"] = notes
     report["total_time_s"] = _time.perf_counter() - t_start
     return report, ds
+
+
+def network_pass(site, inputs, P_it, P_cooling, plant_step: float, it_step: float = 60.0) -> tuple[dict, float]:
+    """The electrical network run over simulated IT and cooling power (held over each plant step).
+
+    For runs where the plant is solved in steady state (the electrical network
+    is not co-simulated): the same :class:`~twin.electrical.network.ElectricalNetwork`
+    the co-simulation steps, with its controller (battery from the plan's
+    initial state of charge, turbines committed in merit order), at ``it_step``
+    seconds (or the plant step when 60 s does not divide it).  Returns the
+    per-step arrays (``P_poi``, ``P_turbines``, ``P_bess``, ``soc``,
+    ``P_unserved``, ``fuel``, ``P_facility`` = IT, cooling and losses) and
+    their step.
+    """
+    from twin.electrical.network import ElectricalControl, ElectricalNetwork, concatenate_blocks
+
+    soc0 = inputs.bess.soc_initial if inputs.bess is not None else None
+    control = ElectricalControl(soc_initial=soc0) if soc0 is not None else ElectricalControl()
+    network = ElectricalNetwork.from_site(site, control)
+    k = int(round(plant_step / it_step)) if plant_step >= it_step and \
+        abs(plant_step / it_step - round(plant_step / it_step)) < 1e-9 else 1
+    dt = plant_step / k
+    IT = np.repeat(np.asarray(P_it, float), k)
+    cooling = np.repeat(np.asarray(P_cooling, float), k)
+    state = network.initial_state(IT[: max(1, int(3600 / dt))], cooling[: max(1, int(3600 / dt))])
+    blocks = []
+    block = max(1, int(86400 / dt))
+    for a in range(0, IT.size, block):
+        state, out = network.step_block(state, IT[a:a + block], cooling[a:a + block], dt, a * dt)
+        blocks.append(out)
+    arrays = concatenate_blocks(blocks)
+    el = {name: np.asarray(arrays[name]) for name in ("P_poi", "P_turbines", "P_bess", "soc", "P_unserved", "fuel")}
+    el["P_facility"] = np.asarray(arrays["P_demand"]) + np.asarray(arrays["P_unserved"])
+    return el, dt
 
 
 def _gap(simulated: float, planned: float) -> float:
@@ -241,7 +298,9 @@ def format_report(report: dict) -> list[tuple[str, str]]:
     """Rows (quantity, value) for printing a :func:`verify_plan` report."""
     rows = [
         ("simulation", f"{report['mode']}, plant step {report['plant_step_s']:g} s"
-                       + (", electrical network on" if report["electrical"] else ", electrical network off")
+                       + ((", electrical network co-simulated" if report["mode"] == "dynamic" else
+                           ", electrical network run over the simulated load") if report["electrical"]
+                          else ", electrical network off")
                        + f", {report['simulation_time_s']:.1f} s"),
         ("cooling energy planned / simulated", f"{report['planned_cooling_MWh']:,.1f} / "
                                                f"{report['simulated_cooling_MWh']:,.1f} MWh "
@@ -256,6 +315,11 @@ def format_report(report: dict) -> list[tuple[str, str]]:
     if "simulated_cost_USD" in report:
         rows.append(("cost under the simulator's own controller", f"{report['simulated_cost_USD']:,.0f} USD "
                                                                    f"({report['simulated_cost_gap_fraction']:+.2%})"))
+    if report.get("simulated_turbine_MWh") is not None:
+        rows.append(("turbine energy / fuel simulated", f"{report['simulated_turbine_MWh']:,.1f} / "
+                                                        f"{report.get('simulated_fuel_MWh', 0.0):,.1f} MWh"))
+    if "unserved_MWh" in report.get("violations", {}):
+        rows.append(("unserved energy simulated", f"{report['violations']['unserved_MWh']:,.3f} MWh"))
     violated = report["violated"]
     rows.append(("violations", "none" if not violated else
                  ", ".join(f"{k} {report['violations'][k]:g}" for k in violated)))

@@ -682,6 +682,11 @@ class SitePlan:
     figures: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
 
+    @property
+    def results(self) -> xr.Dataset:
+        """The plan in the simulation's names, dims and UTC clock (:func:`plan_results`)."""
+        return plan_results(self.plan, self.inputs)
+
 
 def plan_site(site, *, mip_gap: float = 1e-3, time_limit: float | None = 120.0, extend=None,
               extend_baseline: bool = False, solver: str = "highs", **kwargs) -> SitePlan:
@@ -804,14 +809,57 @@ def key_figures(result: SitePlan, site=None) -> dict:
     return out
 
 
-def plan_for_file(result: SitePlan) -> xr.Dataset:
-    """The plan as a self-contained Dataset for netCDF: UTC times, the baseline's costs beside the plan's."""
-    plan = result.plan
-    index = pd.DatetimeIndex(plan.indexes["time"])
-    zone = str(index.tz) if index.tz is not None else "local"
-    ds = plan.copy()
+#: Plan variables renamed to the simulation's names (docs/nomenclature.md) by :func:`plan_results`.
+SIMULATION_NAMES = {"P_grid_import": "P_poi", "P_battery": "P_bess", "E_battery": "E_bess", "P_it": "P_it_total",
+                    "P_turbine": "P_turbines", "units_on": "n_turbines_online", "P_fuel": "fuel"}
+
+
+def plan_results(plan: xr.Dataset, inputs: DispatchInputs | None = None) -> xr.Dataset:
+    """The plan in the simulation's language, so it overlays a :func:`twin.simulate` result with no renaming.
+
+    Names as in docs/nomenclature.md (``P_poi``, ``P_turbines``,
+    ``n_turbines_online``, ``fuel``, ``P_bess``, ``E_bess``, ``soc``,
+    ``P_it_total``, ``P_cooling``, ``P_demand``); per-fleet series on
+    ``(time, fleet)`` with the simulator's fleet labels; turbine ``NOx`` and
+    ``CO2`` as per-fleet rates in kg/s (the plan's per-step totals, grid CO2
+    included, stay as ``NOx_step`` and ``CO2_step`` in kg); ``time`` the start
+    of each step in UTC with the site's zone as the ``time_zone`` attribute
+    (twin.clock's convention); cell methods ``time: mean`` (``time: point`` for
+    the stored energy and the state of charge).  Variables the simulation does
+    not have (prices, costs, shadow prices, the flexible load) keep their names.
+    """
+    ds = plan.rename({k: v for k, v in SIMULATION_NAMES.items() if k in plan})
+    ds = ds.rename({"NOx": "NOx_step", "CO2": "CO2_step"} if "NOx" in ds else {"CO2": "CO2_step"})
+    for name in ("NOx_step", "CO2_step"):
+        if name in ds:
+            ds[name].attrs.update(units="kg", long_name=ds[name].attrs.get("long_name", name) + " (per step)")
+    if "turbine_type" in ds.dims:
+        ds = ds.rename({"turbine_type": "fleet"})
+        ds = ds.transpose("time", "fleet", ...)
+        if inputs is not None and inputs.turbines and "fuel" in ds:
+            for name, per_J in (("NOx", [t.NOx_kg_per_J for t in inputs.turbines]),
+                                ("CO2", [t.CO2_kg_per_J for t in inputs.turbines])):
+                ds[name] = ds["fuel"] * xr.DataArray(np.asarray(per_J, float), dims="fleet")
+                ds[name].attrs = {"units": "kg/s", "long_name": f"turbine {name} emission rate per fleet"}
+    index = pd.DatetimeIndex(ds.indexes["time"])
     if index.tz is not None:
         ds = ds.assign_coords(time=index.tz_convert("UTC").tz_localize(None))
+        ds.attrs["time_zone"] = str(index.tz)
+    ds["time"].attrs.update(long_name="start of the step", standard_name="time")
+    for name, var in ds.data_vars.items():
+        if "time" in var.dims:
+            var.attrs["cell_methods"] = "time: point" if name in ("E_bess", "soc", "E_flexible_backlog") \
+                else "time: mean"
+    return ds
+
+
+def plan_for_file(result: SitePlan) -> xr.Dataset:
+    """The plan as a self-contained Dataset for netCDF, in the simulation's names and clock
+    (:func:`plan_results`), the baseline's costs beside the plan's."""
+    plan = plan_results(result.plan, result.inputs)
+    index = pd.DatetimeIndex(result.plan.indexes["time"])
+    zone = str(index.tz) if index.tz is not None else "local"
+    ds = plan.copy()
     ds["time"].attrs.update(long_name="start of the step", time_zone="UTC" if index.tz is not None else "local",
                             plan_time_zone=zone)
     if index.tz is not None:  # the one clock of twin results: UTC, the zone as an attribute (twin.clock)
