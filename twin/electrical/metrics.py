@@ -10,8 +10,6 @@ arXiv 2508.14318).
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d
-from scipy.signal import welch
 
 from twin.errors import InputError
 
@@ -59,6 +57,8 @@ def swing_amplitude(P, dt: float, window: float | None = None) -> float:
     if window is None:
         return float(np.ptp(P))
     n = _samples(window, dt, "window")
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d  # here: scipy.ndimage is slow to import
+
     return float((maximum_filter1d(P, n + 1) - minimum_filter1d(P, n + 1)).max())
 
 
@@ -74,6 +74,8 @@ def band_oscillation_energy(P, dt: float, f_low: float = 0.1, f_high: float = 20
     """
     P = np.asarray(P, dtype=float)
     segment = min(round((segment_time or 20 / f_low) / dt), P.size)
+    from scipy.signal import welch  # imported here: scipy.signal (and scipy.stats) cost ~0.5 s CPU to import
+
     frequency, density = welch(P, fs=1 / dt, window="hann", nperseg=segment, detrend="constant")
     in_band = (frequency >= f_low) & (frequency <= min(f_high, 0.5 / dt))
     return float(density[in_band].sum() * (frequency[1] - frequency[0]))

@@ -115,7 +115,6 @@ from functools import cached_property
 from typing import Iterable, Sequence
 
 import numpy as np
-from scipy.optimize import brentq
 
 from twin.electrical import metrics
 from twin.electrical.bess import Battery, battery_step
@@ -854,6 +853,8 @@ class ElectricalNetwork:
             if balance(0.0) <= 0.0:
                 P_served, Pu = 0.0, 0.0  # the UPS cannot even cover its no-load loss: it drops the load
             else:
+                from scipy.optimize import brentq  # here: scipy.optimize is slow to import
+
                 P_served = brentq(balance, 0.0, P_out, xtol=1e-9, rtol=1e-14)
         it_served = float(dist.output_power(P_served)) if P_served < P_out else it_full
         losses_ups = A + Pu - P_served

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import nnls
 
 from twin.electrical.distribution import output_from_quadratic_input
 from twin.errors import InputError
@@ -47,6 +46,8 @@ def fit_ups_loss_coefficients(load_fractions, efficiencies) -> tuple[float, floa
         raise InputError.one("UPS efficiency curve", "load_fractions/efficiencies", f"{x.tolist()} / {eta.tolist()}",
                              "three or more positive load fractions with efficiencies in (0, 1]")
     design = np.stack([np.ones_like(x), x, x * x], axis=1)
+    from scipy.optimize import nnls  # here: importing scipy.optimize costs ~0.3 s
+
     k, _ = nnls(design, x * (1 / eta - 1))
     return float(k[0]), float(k[1]), float(k[2])
 

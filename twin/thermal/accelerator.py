@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.linalg import expm
-from scipy.signal import lfilter
 
 
 @dataclass(frozen=True)
@@ -212,6 +211,8 @@ def linear_response(params: AcceleratorThermal, P, T_coolant, dt: float,
     for i in range(2):
         w = Bz[i, 0] * P + Bz[i, 1] * T_coolant
         zi = np.broadcast_to(lam[i] * z0[i], P.shape[1:])[None]
+        from scipy.signal import lfilter  # here: importing scipy.signal costs ~0.5 s
+
         z, _ = lfilter([1.0], [1.0, -lam[i]], w, axis=0, zi=zi)
         T_die += V[0, i] * z
         T_plate += V[1, i] * z
