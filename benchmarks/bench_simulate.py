@@ -10,7 +10,8 @@ time goes (rack kernel incl. power generation, plant, electrical network, the
 rest of the engine loop), timed by wrapping those calls in the same run.
 B-SIM-1-numpy: the same run with the numpy reference rack kernel (the
 same-run baseline of the compiled kernel).
-B-SIM-2: 1,000 GB200 NVL72 racks (the demo hall scaled up), 1 h at 1 s, <= 0.2 s.
+B-SIM-2: 1,000 GB200 NVL72 racks (the demo hall scaled up), 1 h at 1 s, <= 0.2 s; same-run
+baseline: the same hour with the plant on its numpy reference right-hand side through solve_ivp.
 B-SIM-3: ``cortex`` one year at 60 s steps, quasi-steady plant, <= 10 s.
 B-SIM-30d: ``colossus2`` as B-SIM-1 without the outage, 30 days at 1 s, against
 one day in the same process: <= 31x.
@@ -24,7 +25,8 @@ out).  Target <= 0.05 K.
 Each case runs in its own process with the default environment; ``process_s``
 is that process's wall time from interpreter start to exit (imports and
 compilation included), ``wall_s`` the timed call after a short warm-up run and
-``cpu_s`` its CPU time (on a shared machine the steadier of the two).
+``cpu_s`` its CPU time (on a shared machine the steadier of the two); ``process_cpu_s`` the
+whole process's CPU time (user + sys) and ``load_average_after`` the machine's load.
 Same-run baselines: generating the per-rack power alone (a floor), the numpy
 kernel, one simulated day (for 30 days), the dynamic mode (for B-SIM-3).
 
@@ -68,11 +70,13 @@ class _Timers:
     def __init__(self):
         import twin.simulation.master as master
         from twin.electrical.network import ElectricalNetwork
+        from twin.simulation.plant import PlantODE
         from twin.thermal.rack_array import RackArray
 
-        self.seconds = {"racks": 0.0, "plant": 0.0, "electrical": 0.0}
+        self.seconds = {"racks": 0.0, "plant_equipment": 0.0, "plant_ode": 0.0, "electrical": 0.0}
         self._wrap(RackArray, "advance", "racks")
-        self._wrap(master, "operate", "plant")
+        self._wrap(master, "operate", "plant_equipment")
+        self._wrap(PlantODE, "advance", "plant_ode")
         self._wrap(ElectricalNetwork, "step_block", "electrical")
 
     def _wrap(self, owner, name, label):
@@ -223,18 +227,27 @@ def run_case(case: str) -> dict:
         result["energy_residual"] = ds.twin.energy_residual()
         result["racks_with_own_states"] = n_racks
         result["baseline_power_generation_s"] = _power_floor(profile, n_racks, 1.0)
+        from twin.simulation import plant  # same-run baseline: the plant on its numpy reference through solve_ivp
+
+        plant._KERNEL[:] = [None]
+        start, cpu = time.perf_counter(), time.process_time()
+        reference = twin.simulate(site, duration=3600.0, **kwargs)
+        result["baseline_numpy_plant_wall_s"] = time.perf_counter() - start
+        result["baseline_numpy_plant_cpu_s"] = time.process_time() - cpu
+        result["max_dT_fws_supply_against_baseline_K"] = float(abs(reference.T_fws_supply - ds.T_fws_supply).max())
     elif case == "B-SIM-30d":
         site = twin.load_site("colossus2")
         profile = TrainingProfile(n_gpus=sum(g.count * g.model.accelerator_count for g in site.rack_groups))
         kwargs = dict(plant_step=60.0, resolution="rack", workload=profile)
         twin.simulate(site, duration=60.0, **kwargs)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         twin.simulate(site, duration=86400.0, **kwargs)
-        result["one_day_s"] = time.perf_counter() - start
-        start = time.perf_counter()
+        result["one_day_s"], result["one_day_cpu_s"] = time.perf_counter() - start, time.process_time() - cpu
+        start, cpu = time.perf_counter(), time.process_time()
         ds = twin.simulate(site, duration=30 * 86400.0, **kwargs)
-        result["thirty_days_s"] = time.perf_counter() - start
+        result["thirty_days_s"], result["thirty_days_cpu_s"] = time.perf_counter() - start, time.process_time() - cpu
         result["ratio"] = result["thirty_days_s"] / result["one_day_s"]
+        result["ratio_cpu"] = result["thirty_days_cpu_s"] / result["one_day_cpu_s"]
         result["energy_residual"] = ds.twin.energy_residual()
     elif case == "B-SIM-3":
         site = twin.load_site("cortex")
@@ -260,11 +273,17 @@ def main() -> None:
     if args.child:
         print(json.dumps(run_case(args.child)))
         return
+    import os
+    import resource
+
     for case in args.case or CASES:
-        start = time.perf_counter()
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([sys.executable, __file__, "--child", case], capture_output=True, text=True, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = json.loads(out.stdout.strip().splitlines()[-1])
         result["process_s"] = time.perf_counter() - start
+        result["process_cpu_s"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        result["load_average_after"] = os.getloadavg()
         print(json.dumps(result, indent=1), flush=True)
 
 

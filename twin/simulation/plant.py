@@ -240,13 +240,22 @@ class PlantODE:
             J[idx["T_meas"][banks], idx["T_meas"][banks]] = True
         return J
 
-    def advance(self, y, dt: float):
-        """Integrate over one communication step; returns the new state and the step's solve_ivp result."""
+    def advance(self, y, dt: float, whole_interval: bool = True):
+        """Integrate over one communication step; returns the new state and the integrator's result.
+
+        With LSODA and the compiled kernel the interval runs inside ODEPACK in one call
+        (:func:`scipy.integrate.odeint` with ``tcrit`` at the step's end: the same LSODA code, options
+        and tolerances that :func:`~scipy.integrate.solve_ivp` drives one step at a time from Python,
+        without that per-step overhead; tests/test_plant_kernel.py holds the two equal).  Otherwise,
+        or with ``whole_interval=False``, :func:`~scipy.integrate.solve_ivp`.
+        """
         s = self.solver
         scale = np.ones(self.size)
         if self.kernel is not None:  # the inputs are held over the step: packed once
             self._packed = self._pack() + (np.empty((self.B, 5)), np.empty((self.L, 8)))
         try:
+            if self.kernel is not None and s.method == "LSODA" and whole_interval:
+                return self._odeint(y, dt)
             sol = solve_ivp(self.rhs, (0.0, dt), y, method=s.method, rtol=s.rtol, atol=s.atol * scale,
                             **({"jac_sparsity": self._sparsity} if s.method in ("BDF", "Radau") else {}))
         finally:
@@ -254,6 +263,18 @@ class PlantODE:
         if not sol.success:
             raise RuntimeError(f"plant integration failed: {sol.message}")
         return sol.y[:, -1], sol
+
+    def _odeint(self, y, dt: float):
+        from scipy.integrate import odeint
+        from scipy.optimize import OptimizeResult
+
+        s, rhs, packed = self.solver, self.kernel.rhs, self._packed
+        ys, info = odeint(lambda state, _t: rhs(state, *packed), y, [0.0, dt], rtol=s.rtol, atol=s.atol,
+                          tcrit=[dt], full_output=True, mxstep=1_000_000)
+        if info["message"] != "Integration successful.":
+            raise RuntimeError(f"plant integration failed: {info['message']}")
+        return ys[-1], OptimizeResult(t=np.array([0.0, dt]), y=ys.T, nfev=int(info["nfe"][-1]),
+                                      njev=int(info["nje"][-1]), nst=int(info["nst"][-1]), success=True)
 
     def _static_packing(self) -> None:
         """The kernel's arguments that do not change within a run (twin.simulation._plant_kernel)."""
