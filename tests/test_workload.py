@@ -213,10 +213,10 @@ def test_block_of_an_hour_of_7640_racks_at_1s_is_fast():
 
 def test_site_fraction_of_a_year_hourly_and_a_day_at_1s_is_fast():
     profile = TrainingProfile(n_gpus=100_000)
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: the machine may be shared, wall time says little
     profile.site_fraction(np.arange(8760) * 3600.0)
     profile.site_fraction(np.arange(86400.0))
-    assert time.perf_counter() - start < 0.5
+    assert time.process_time() - start < 0.5
 
 
 def test_inference_daily_cycle_peaks_at_peak_time_and_averages_to_mean():
