@@ -25,6 +25,8 @@ def test_formats_round_trip(demo_day, tmp_path, name, wide):
     assert len(a) == len(b)
     assert (a["tag"] == b["tag"]).all() and (a["time"] == b["time"]).all()
     np.testing.assert_allclose(a["value"], b["value"], rtol=1e-12)
+    if name.endswith(".parquet"):  # the SYNTHETIC label travels in the file's metadata
+        assert any("SYNTHETIC" in note for note in back.notes), back.notes
 
 
 def test_naive_times_use_the_map_zone(tmp_path):

@@ -94,7 +94,8 @@ def from_frame(raw: pd.DataFrame, file: str, time_zone: ZoneInfo | None) -> Tele
         # an empty cell of a wide table is no sample (tags logged at their own instants)
         empty = long["value"].isna() | (long["value"].astype(str).str.strip() == "")
         long = long[~empty].reset_index(drop=True)
-    notes = []
+    # what the writer said of the data (twin.telemetry.synthetic.write labels its Parquet files SYNTHETIC)
+    notes = [str(note) for note in raw.attrs.get("twin_notes", [])]
     time = _utc(long["time"], file, time_zone)
     bad_time = time.isna()
     if bad_time.any():

@@ -195,6 +195,7 @@ def write(data: Telemetry, path, *, wide: bool = False) -> None:
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     if path.suffix.lower() in (".parquet", ".pq"):
+        frame.attrs["twin_notes"] = list(data.notes)  # kept in the file's metadata: the label travels with it
         frame.to_parquet(tmp, index=False)
     else:
         frame["time"] = frame["time"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")
