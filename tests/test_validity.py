@@ -55,3 +55,31 @@ def test_ranges_and_report_format():
     assert lines == ["cooling tower (YorkCalc): water-flow ratio per cell outside [0.75, 1.25] - at loop a: "
                      "0.75 h (3 steps)"]
     assert validity.summary_text([]).startswith("none")
+
+
+def test_a_run_summary_lists_every_correlation_out_of_range_and_nothing_when_all_held():
+    """The CLI summary of a run: one "NOT HELD" line per range left (place and hours), a row
+    counting them; a run inside every range gets the row "none" and no line at all."""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from twin.cli import app, summarise_run
+    from twin.cli.held import did_not_hold
+
+    result = CliRunner().invoke(app, ["simulate", "demo", "--hours", "1", "--plant-step", "60"])
+    assert result.exit_code == 0, result.output
+    # the demo's single 8 MW cell runs below YorkCalc's flow range all hour
+    assert ("NOT HELD: outside its validity range: cooling tower (YorkCalc): water-flow ratio per cell outside "
+            "[0.75, 1.25] - at loop fws: 1.00 h (60 steps)") in result.output
+    assert "correlations out of range" in result.output and "1 (listed above)" in result.output
+
+    ds = twin.simulate("cortex", duration=3600.0, plant_step=600.0, mode="quasi_steady", electrical=False)
+    assert ds.attrs["out_of_range"].startswith("none")
+    assert not [line for line in did_not_hold(ds) if "validity" in line]
+    console = Console(record=True, width=200)
+    console.print(summarise_run(ds))
+    row = [line for line in console.export_text().splitlines() if "correlations out of range" in line]
+    assert len(row) == 1 and row[0].split("│")[2].strip() == "none"
+    two = ds.assign_attrs(out_of_range="a: 1.00 h (1 steps); b: 2.00 h (2 steps)")
+    assert [line for line in did_not_hold(two) if "validity" in line] == [
+        "outside its validity range: a: 1.00 h (1 steps)", "outside its validity range: b: 2.00 h (2 steps)"]

@@ -257,6 +257,7 @@ def summarise_run(ds) -> Table:
     else:
         held = "held on every loop" + (" while the plant had power" if ds.attrs.get("cooling_unpowered_from") else "")
         rows.append(("ASHRAE class", held))
+    rows.append(("correlations out of range", _out_of_range(ds)))
     for key, what in (("racks", "racks without power (stopped)"), ("cooling", "cooling plant without power (stopped)")):
         if ds.attrs.get(f"{key}_unpowered_from"):
             rows.insert(0, (what, f"from {ds.attrs[key + '_unpowered_from']}, "
@@ -300,6 +301,15 @@ def ride_through_table(ds) -> Optional[Table]:
     for name, value in metrics.items():
         table.add_row(name, "n/a (did not happen)" if value != value else f"{value:,.2f}")
     return table
+
+
+def _out_of_range(ds) -> str:
+    """The summary's validity row: "none" when every correlation held, else how many left their range
+    (the lines themselves are printed above the table by :func:`twin.cli.held.did_not_hold`)."""
+    text = str(ds.attrs.get("out_of_range", "not assessed"))
+    if text.startswith("none") or text == "not assessed":
+        return text.split(":")[0]
+    return f"{len(text.split('; '))} (listed above)"
 
 
 def _mw_or_na(watts: float) -> str:

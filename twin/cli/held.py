@@ -11,6 +11,8 @@ from __future__ import annotations
 
 #: Energy-balance residual (fraction of IT energy) above which the run is flagged.
 RESIDUAL_MAX = 1e-6
+#: How an ``out_of_range`` attribute says that every range held (:func:`twin.validity.summary_text`).
+IN_RANGE = "none"
 
 
 def _hours(steps: int, step_s: float) -> str:
@@ -47,7 +49,8 @@ def did_not_hold(ds) -> list[str]:
     if abs(residual) > RESIDUAL_MAX:
         lines.append(f"energy balance not closed: residual {residual:.2e} of IT energy")
     for key, value in ds.attrs.items():
-        if key.startswith("out_of_range") and value not in ("", 0, None):
-            lines.append(f"{key.removeprefix('out_of_range').strip('_') or 'model'} outside its validity range: "
-                         f"{value}")
+        if key.startswith("out_of_range") and value not in ("", 0, None) and not str(value).startswith(IN_RANGE):
+            what = key.removeprefix("out_of_range").strip("_")
+            lines += [f"outside its validity range: {what + ': ' if what else ''}{part}"
+                      for part in str(value).split("; ")]
     return lines
