@@ -162,6 +162,66 @@ def test_carnot_chiller_follows_a_manufacturers_air_cooled_figures(data):
     assert ratio == pytest.approx(17.1 / 11.3, rel=0.05)
 
 
+@pytest.fixture(scope="module")
+def carrier_30xw(reference_dir):
+    table = np.loadtxt(reference_dir / "chiller_carrier_30xw_p_1012.csv", delimiter=",", skiprows=1)
+    T_leaving, T_condenser, Q_flow, P = table.T
+    return T_leaving, T_condenser, Q_flow / P
+
+
+def _calibrated_on(T_leaving, T_condenser, COP, at=(7.0, 30.0)):
+    rating = (T_leaving == at[0]) & (T_condenser == at[1])
+    return CarnotChiller(Q_flow_nominal=1.0e6, COP_nominal=float(COP[rating][0]), T_leaving_nominal=at[0],
+                         T_condenser_nominal=at[1], EIRFPLR=Quadratic((0.0, 0.0, 1.0), 0.0, 1.0), PLR_min=0.1,
+                         PLR_max=1.0, min_unloading_ratio=0.1, T_condenser_max=60.0)
+
+
+def test_carnot_chiller_against_a_manufacturers_table_to_18_degC_leaving_water(carrier_30xw):
+    """Carrier 30XW-P 1012 (water-cooled screw, ~1 MW; EN 14511 table of the manufacturer's
+    product data: 5-18 degC leaving chilled water, 25-45 degC entering condenser water).
+    Calibrated at the EN 14511 rating (7 degC leaving, 30 degC entering condenser water), the
+    Carnot-fraction model is within 7.5 % of the table up to 10 degC leaving water and 35 degC
+    condenser water; beyond, it is optimistic: the table's COP rises less with warmer leaving
+    water than a constant Carnot fraction says (+8 to +30 % at 15-18 degC leaving water, most at
+    the smallest lift), and falls less as the condenser water warms (+25 % at 45 degC).  The
+    checked span is the chiller's validity range in :mod:`twin.validity`."""
+    T_leaving, T_condenser, COP = carrier_30xw
+    unit = _calibrated_on(T_leaving, T_condenser, COP)
+    deviation = unit.COP_full_load(T_leaving, T_condenser) / COP - 1.0
+    classic = (T_leaving <= 10.0) & (T_condenser <= 35.0)
+    warm = T_leaving >= 15.0
+    assert np.abs(deviation[classic]).max() < 0.075
+    assert deviation[warm].min() > 0.07 and deviation[warm].max() < 0.30
+    assert deviation.min() > -0.035 and deviation.max() < 0.30
+    i = np.flatnonzero((T_leaving == 18.0) & (T_condenser == 25.0))[0]  # the smallest lift of the table
+    assert COP[i] == pytest.approx(7.62, abs=0.01) and unit.COP_full_load(18.0, 25.0) == pytest.approx(9.90, abs=0.01)
+    # the manufacturer's machine and the model both stay below Carnot between the water temperatures
+    assert np.all(COP < carnot_cop(T_leaving, T_condenser))
+    assert np.all(unit.COP_full_load(T_leaving, T_condenser) < carnot_cop(T_leaving, T_condenser))
+    # the validity range is the span of this table (and of the EIR curve sets, inside it)
+    from twin.validity import RANGES
+    lift = T_condenser + unit.dT_condenser - (T_leaving - unit.dT_evaporator)
+    assert (RANGES["carnot_T_leaving"].low, RANGES["carnot_T_leaving"].high) == (T_leaving.min(), T_leaving.max())
+    assert RANGES["carnot_lift"].low == pytest.approx(lift.min(), abs=0.05)
+    assert RANGES["carnot_lift"].high == pytest.approx(lift.max(), abs=0.05)
+
+
+def test_warm_water_cop_of_the_catalogues_air_cooled_unit_in_values():
+    """The air-cooled free-cooling unit of the catalogue (COP 3.2 at 6.67 degC water / 35 degC
+    air, condenser fans included) at the sites' operating points: COP (-) and the Carnot COP
+    between the leaving water and the outdoor air; the model is always the smaller."""
+    from twin.catalog import load_catalog
+    from twin.thermal.plant import carnot_chiller
+
+    unit = carnot_chiller(load_catalog().get("chiller", "air_cooled_1700kw_free_cooling"))
+    points = np.array([[6.67, 35.0], [20.0, 35.0], [35.0, 38.0], [35.0, 45.0], [35.0, 52.0]])
+    COP = unit.COP_full_load(points[:, 0], points[:, 1])
+    np.testing.assert_allclose(COP, [3.200, 4.654, 7.515, 5.728, 4.628], atol=5e-4)
+    np.testing.assert_allclose(carnot_cop(points[:, 0], points[:, 1]), [9.88, 19.54, 102.72, 30.82, 18.13], atol=0.01)
+    assert np.all(COP < carnot_cop(points[:, 0], points[:, 1]))
+    assert unit.eta_carnot == pytest.approx(0.557, abs=5e-4)
+
+
 def test_carnot_chiller_stays_below_carnot_at_the_same_lift(data):
     rng = np.random.default_rng(3)
     for entry in data["chillers"]:

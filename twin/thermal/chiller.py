@@ -16,8 +16,11 @@ The refrigerant approaches are those a chiller manufacturer's engineer states fo
 (condensing 25 F above ambient air or 20 F above entering condenser water, evaporating 10 F
 below leaving chilled water: G. Oswalt, Advantage Engineering).  Calibrated at the unit's own
 rating, the model follows the published EnergyPlus curve sets inside their limits (tested) and
-stays valid where they are clamped: leaving water up to ~40 degC; COP stays below the Carnot COP
-between the same water temperatures.
+a manufacturer's table to 18 degC leaving water (Carrier 30XW-P, EN 14511: within 7.5 % up to
+10 degC / 35 degC condenser water, optimistic by up to 30 % at 15-18 degC), and it is not clamped
+where the curves are; above 18 degC leaving water no published table was found, only the Carnot
+limit is checked (COP stays below the Carnot COP between the same water temperatures), and a run
+reports the hours there (:mod:`twin.validity`).
 
 Model (x = leaving chilled-water temperature, y = entering condenser temperature, degC)::
 
