@@ -156,3 +156,23 @@ def test_turbine_trip_counts_the_fleet():
         parse(f"turbine_trip:units={fleet.count + 1}", site)
     (event,) = parse("turbine_trip:units=2,at=10:00", site).events
     assert event.units == 2 and event.start == 36000
+
+
+@pytest.mark.parametrize("site_name", ["cortex", "colossus1"])
+def test_a_heat_wave_costs_a_tower_plant_more_than_its_typical_days(site_name):
+    """The ``heat_wave`` scenario carries the station's humid design air: on a tower site its
+    five days have a higher wet bulb than the same days of the typical year, so the plant uses
+    more water and a higher PUE, never a better one (a heat wave that dried the air out
+    showed 1.056 against 1.064)."""
+    from twin import metrics
+
+    site = twin.load_site(site_name)
+    runs = {name: twin.simulate(site, start="2025-07-21 00:00", duration=5 * 86400.0, plant_step=3600.0,
+                                mode="quasi_steady", electrical=False, scenario=name)
+            for name in (None, "heat_wave")}
+    base, wave = runs[None], runs["heat_wave"]
+    assert wave.attrs["weather_spec"].startswith("heatwave:") and "TMY3 typical year" in base.attrs["weather_source"]
+    assert float(wave.T_wet_bulb.mean()) > float(base.T_wet_bulb.mean()) + 1.0
+    assert float(wave.T_dry_bulb.max()) > float(base.T_dry_bulb.max())
+    assert metrics.pue(wave) > metrics.pue(base) + 0.003
+    assert metrics.water_use(wave) > metrics.water_use(base)
