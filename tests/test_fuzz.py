@@ -1,5 +1,5 @@
-"""Fuzzing (hypothesis) of the input surfaces: units, the site schema, the scenario grammar and
-the command-line options.  Whatever is written, the answer is a value or an InputError whose
+"""Fuzzing (hypothesis) of the input surfaces: units, the site schema, the scenario grammar,
+price files and the command-line options.  Whatever is written, the answer is a value or an InputError whose
 problems are single lines naming the file; never another exception, never a hang.
 
 Budgets are small (a few seconds per test) so the suite stays inside the CI time budget;
@@ -131,3 +131,43 @@ def test_simulate_options_are_checked_before_any_work(monkeypatch, hours, plant_
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, (args, result.output)
     assert "Traceback" not in result.output and "unexpected" not in result.output, result.output
+
+
+PRICE_HEADERS = ["time", "energy_price [USD/MWh]", "energy_price [USD/kWh]", "energy_price", "energy_price [MW]",
+                 "on_peak", "price [USD/MWh]", "time ", "", "energy_price [USD/MWh]"]
+PRICE_TIMES = st.one_of(st.sampled_from(["2025-07-01T00:00Z", "2025-07-01T01:00Z", "2025-07-01T00:15:00-05:00",
+                                         "2025-07-01 02:00", "1500-01-01T00:00Z", "2300-01-01T00:00Z",
+                                         "yesterday", "", "2025-02-30T00:00Z", "1e400"]),
+                        st.datetimes().map(lambda t: t.isoformat()), st.text(max_size=10))
+PRICE_VALUES = st.one_of(NUMBERS.map(str), st.sampled_from(["1", "0", "maybe", "-1e12", "30.5", "nan"]),
+                         st.text(max_size=6))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.lists(st.sampled_from(PRICE_HEADERS), min_size=1, max_size=4),
+       rows=st.lists(st.tuples(PRICE_TIMES, st.lists(PRICE_VALUES, max_size=4)), max_size=6),
+       raw=st.one_of(st.none(), st.binary(max_size=40)))
+def test_any_price_file_reads_or_is_refused_on_one_line(tmp_path_factory, header, rows, raw):
+    """A price file of any header, times and values (or any bytes): SI prices on increasing,
+    evenly spaced times with finite values inside the accepted band, or one line per problem
+    naming the file; never a traceback."""
+    import numpy as np
+
+    from twin.optimize.prices import read_prices
+
+    path = tmp_path_factory.mktemp("prices") / "prices.csv"
+    if raw is not None:
+        path.write_bytes(raw)
+    else:
+        path.write_text("\n".join([",".join(header)] + [",".join([t, *v]) for t, v in rows]) + "\n")
+    try:
+        prices = read_prices(path)
+    except InputError as err:
+        assert err.problems
+        for p in err.problems:
+            assert "\n" not in str(p) and len(str(p)) < 800 and p.file == str(path), str(p)
+    else:
+        assert len(prices) >= 1 and prices.index.is_monotonic_increasing and prices.index.is_unique
+        numeric = prices.select_dtypes("number").to_numpy()
+        assert np.all(np.isfinite(numeric))
+        assert np.all(np.abs(prices.iloc[:, 0].to_numpy()) <= 100_000 / 3.6e9 * 1.0001)  # USD/J
