@@ -139,3 +139,31 @@ def test_solver_option_parses_and_bad_values_exit_2():
     assert_bad_input(result, "method")
     result = CliRunner().invoke(app, ["simulate", "demo", "--solver", "rtol=abc"])
     assert_bad_input(result, "rtol")
+
+
+def test_the_cli_summary_of_an_outage_without_backup_says_racks_and_plant_stopped(tmp_path):
+    """``twin simulate`` on a site with no UPS, battery or turbines through a utility outage:
+    the printed summary names when the racks and the cooling plant lost power and for how long,
+    the unserved energy is a NOT HELD line, and the ASHRAE row speaks only of powered time."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from twin.cli import app
+    from twin.site import sites_dir
+
+    text = (sites_dir() / "demo.toml").read_text()
+    text = re.sub(r"\[electrical\.ups\]\n(.*\n){3}", "", text)
+    text = re.sub(r"\[\[electrical\.bess\]\]\n(.*\n){2}", "", text)
+    site = tmp_path / "bare.toml"
+    site.write_text(text)
+    bare = load_site(site)
+    assert bare.electrical.ups is None and not bare.electrical.bess and not bare.electrical.turbines
+    result = CliRunner().invoke(app, ["simulate", str(site), "--start", "2025-07-21 14:00", "--hours", "0.5",
+                                      "--plant-step", "30", "--scenario", "utility_outage:at=14:10,duration=10 min"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "racks without power" in out and "cooling plant without power" in out
+    assert len(re.findall(r"│ from 2025-07-21T14:1\d:\d\d-05:00, 10\.\d", out)) == 2, out  # both rows: when, how long
+    assert "NOT HELD: unserved energy:" in out
+    assert "held on every loop while the plant" in out and "had power" in out
