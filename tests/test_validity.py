@@ -83,3 +83,20 @@ def test_a_run_summary_lists_every_correlation_out_of_range_and_nothing_when_all
     two = ds.assign_attrs(out_of_range="a: 1.00 h (1 steps); b: 2.00 h (2 steps)")
     assert [line for line in did_not_hold(two) if "validity" in line] == [
         "outside its validity range: a: 1.00 h (1 steps)", "outside its validity range: b: 2.00 h (2 steps)"]
+
+
+def test_design_day_reports_in_values():
+    """What the built-in sites leave on their design days: the tower sites' cells stay inside
+    YorkCalc's flow range (staged), Memphis' evaporation design wet bulb is beyond YorkCalc for
+    2 h, and Colossus 2's chillers trim at 35 degC leaving water, beyond the checked chiller
+    span, for 17 h of the cooling design day."""
+    for site in ("cortex", "colossus1"):
+        for condition in ("cooling_0.4", "evaporation_0.4"):
+            lines = validity.report(design_day_flags(site, condition), 3600.0)
+            assert not [line for line in lines if "water-flow ratio" in line], (site, condition, lines)
+    assert validity.report(design_day_flags("cortex", "cooling_0.4"), 3600.0) == []
+    memphis = validity.report(design_day_flags("colossus1", "evaporation_0.4"), 3600.0)
+    assert "cooling tower (YorkCalc): wet bulb outside [-34.4, 26.7] degC at loop fws_gb200: 2.00 h (2 steps)" in memphis
+    assert validity.report(design_day_flags("colossus2", "cooling_0.4"), 3600.0) == [
+        "chiller (Carnot fraction): leaving chilled water outside [5, 18] degC at loop fws: 17.00 h (17 steps)",
+        "chiller (Carnot fraction): refrigerant lift outside [23.7, 56.7] K at loop fws: 17.00 h (17 steps)"]
