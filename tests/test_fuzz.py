@@ -13,7 +13,7 @@ import math
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import twin
@@ -147,6 +147,9 @@ PRICE_VALUES = st.one_of(NUMBERS.map(str), st.sampled_from(["1", "0", "maybe", "
 @given(header=st.lists(st.sampled_from(PRICE_HEADERS), min_size=1, max_size=4),
        rows=st.lists(st.tuples(PRICE_TIMES, st.lists(PRICE_VALUES, max_size=4)), max_size=6),
        raw=st.one_of(st.none(), st.binary(max_size=40)))
+@example(header=["time", "energy_price [USD/MWh]"], rows=[("2025-07-01T00:00Z", ["30"]), ("2025-07-01T01:00Z", ["nan"])],
+         raw=None)  # a NaN price once made the set-point solve run on
+@example(header=["time", "energy_price [USD/MWh]"], rows=[], raw=b"\xff\xfe\x00time")
 def test_any_price_file_reads_or_is_refused_on_one_line(tmp_path_factory, header, rows, raw):
     """A price file of any header, times and values (or any bytes): SI prices on increasing,
     evenly spaced times with finite values inside the accepted band, or one line per problem
