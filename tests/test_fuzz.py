@@ -150,6 +150,8 @@ PRICE_VALUES = st.one_of(NUMBERS.map(str), st.sampled_from(["1", "0", "maybe", "
 @example(header=["time", "energy_price [USD/MWh]"], rows=[("2025-07-01T00:00Z", ["30"]), ("2025-07-01T01:00Z", ["nan"])],
          raw=None)  # a NaN price once made the set-point solve run on
 @example(header=["time", "energy_price [USD/MWh]"], rows=[], raw=b"\xff\xfe\x00time")
+@example(header=["time", "energy_price [USD/MWh]"], rows=[("2025-07-01T00:00Z", []), ("1500-01-01T00:00Z", [])],
+         raw=None)  # a time pandas cannot hold in nanoseconds
 def test_any_price_file_reads_or_is_refused_on_one_line(tmp_path_factory, header, rows, raw):
     """A price file of any header, times and values (or any bytes): SI prices on increasing,
     evenly spaced times with finite values inside the accepted band, or one line per problem

@@ -119,6 +119,11 @@ def _times(file: str, table: pd.DataFrame, column: str, tz: str | None) -> pd.Da
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError.one(file, f"line {i + 2}, column '{column}'", repr(table[column].iloc[i]),
                              "an ISO 8601 time such as 2025-07-01T16:00:00-05:00")
+    outside = ((parsed.dt.year < 1900) | (parsed.dt.year > 2200)).to_numpy()  # beyond nanosecond time stamps
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise InputError.one(file, f"line {i + 2}, column '{column}'", repr(table[column].iloc[i]),
+                             "a time between 1900 and 2200")
     offset = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
     if offset.all():
         index = pd.DatetimeIndex(parsed)
