@@ -2,6 +2,7 @@
 simulations, resume after losing one saved case, and the checks on parameters and paths."""
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -221,3 +222,21 @@ def test_a_sweep_whose_every_case_fails_exits_non_zero(scheduler, tmp_path):
     result = CliRunner().invoke(app, ["sweep", "demo", "--vary", "T_supply_set=70,80", "--out",
                                       str(tmp_path / "s.zarr"), "--scheduler", scheduler, "--hours", "1"])
     assert_bad_input(result, "T_supply_set=70", "T_supply_set=80", "2-60 degC")
+
+
+def test_the_local_cluster_keeps_distributed_warnings_out_of_the_output():
+    """distributed's warnings (the nanny's "Worker process still alive after 4.0 seconds, killing" at
+    shutdown) are not printed while a sweep's cluster runs; errors still are.  In a fresh interpreter,
+    where distributed installs its own log handler (pytest replaces it)."""
+    import subprocess
+    import sys
+
+    probe = ("import logging\n"
+             "from twin.sweep import local_cluster\n"
+             "with local_cluster(n_workers=0):\n"
+             "    logging.getLogger('distributed.nanny').warning('probe-warning')\n"
+             "    logging.getLogger('distributed.nanny').error('probe-error')\n")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert run.returncode == 0, run.stderr
+    assert "probe-warning" not in run.stderr and "probe-error" in run.stderr, run.stderr

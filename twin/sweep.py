@@ -445,13 +445,18 @@ def _run_sweep(site, todo, vary_names, out, scheduler, duration, plant_step, mod
 def local_cluster(n_workers: int = 2):
     """A local cluster of single-threaded worker processes, bound to the loopback interface,
     serving no dashboard: the scheduler's HTTP server (which distributed always starts) has no
-    routes and listens on a random loopback port, the workers' likewise."""
+    routes and listens on a random loopback port, the workers' likewise.  distributed's own log
+    lines below ERROR (the nanny's "still alive after 4.0 seconds, killing" at shutdown, ...) are
+    kept out of the output: a case that fails is reported by the sweep itself."""
+    import logging
+
     import dask
     from distributed import LocalCluster
 
     with dask.config.set({"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False})
+                            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                            silence_logs=logging.ERROR)
 
 
 def tls_security(ca_file: str | Path, cert: str | Path, key: str | Path | None = None):
