@@ -7,12 +7,15 @@ STAMP := $(VENV)/.installed
 .PHONY: run test bench clean
 
 $(BIN)/python:
+	@echo "creating $(VENV) (once)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@echo "installing twin and its dependencies into $(VENV): a few minutes the first time, pip reports each package"
+	$(BIN)/python -m pip install --progress-bar off -e ".[test]"
 	touch $(STAMP)
+	@echo "installed: $(VENV)/bin/twin"
 
 run: $(STAMP)
 	$(BIN)/twin run

@@ -73,3 +73,10 @@ def test_catalog_datasheet_shows_sources_and_estimates(wide):
     assert assert_bad.exit_code == 2 and "twin catalog rack gb200_nvl72" in assert_bad.output
     missing = CliRunner().invoke(app, ["catalog", "rack", "gb201"])
     assert missing.exit_code == 2 and "gb200_nvl72" in missing.output and "Traceback" not in missing.output
+
+
+def test_show_says_the_solar_units_are_gas_turbines(wide):
+    result = CliRunner().invoke(app, ["show", "colossus1"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "solar_smt130" in line)
+    assert line.startswith("gas-turbine fleet: 15 x solar_smt130") and "Solar Turbines" in line

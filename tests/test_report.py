@@ -1,11 +1,13 @@
 """Reports: PNG figures and a self-contained HTML page whose numbers are the Dataset's; bad run files."""
 
 import base64
+import io
 import html
 import re
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 import twin
 from twin.errors import InputError
@@ -112,3 +114,11 @@ def test_failure_run_report_tells_what_ran(tmp_path):
                                                                          rows["loop fws"].split("margin ")[-1])
     assert "Energy, water and emissions by month" in page and "2025-07" in page
     assert rows["PUE (total facility / IT, ISO/IEC 30134-2)"] == f"{ds.twin.pue():.3f}"
+    from twin.cli import ride_through_table
+    from twin.metrics import ride_through_rows
+
+    console = Console(file=io.StringIO(), width=200)
+    console.print(ride_through_table(ds))  # the CLI prints the report's rows, in words and units
+    for name, value in ride_through_rows(ds):
+        assert rows[name] == value and name in console.file.getvalue() and value in console.file.getvalue()
+    assert "time_to_throttle_s" not in console.file.getvalue()

@@ -216,3 +216,41 @@ def monthly(ds: xr.Dataset, time_zone: str | None = None):
     out = pd.concat([months, whole])
     out.index.name = "month"
     return out
+
+
+# --- ride-through --------------------------------------------------------------------------------
+
+
+def duration_text(seconds: float) -> str:
+    """A duration in the largest whole unit: '30 min', '2 h', '45 s'."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
+
+
+def ride_through_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
+    """Ride-through metrics from the first recorded event (empty without events), as (name, value
+    with its unit) rows: the same rows in the ``twin simulate`` output and the report."""
+    from twin.results import read_events
+    from twin.scenarios import ride_through
+
+    events = read_events(ds)
+    if not events:
+        return []
+    names = {"time_to_throttle_s": ("time to first throttling", "s"),
+             "time_to_shutdown_s": ("time to first accelerator shutdown", "s"),
+             "time_to_rack_trip_s": ("time to first rack trip", "s"),
+             "peak_coolant_inlet_degC": ("peak coolant at the racks after the event", "degC"),
+             "peak_facility_supply_degC": ("peak facility supply after the event", "degC"),
+             "storage_hours_left_min": ("least storage left", "h")}
+    rows = []
+    for key, value in ride_through(ds, min(e["start_s"] for e in events)).items():
+        name, unit = names.get(key, (key, ""))
+        if value != value:
+            rows.append((name, "did not happen" if unit == "s" else "n/a"))
+        elif unit == "s":
+            rows.append((name, f"{duration_text(value)} after the event" if value > 0 else "at the event"))
+        else:
+            rows.append((name, f"{value:,.1f} {unit}"))
+    return rows

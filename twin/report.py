@@ -41,7 +41,7 @@ import xarray as xr  # noqa: E402
 
 from twin.errors import InputError, Problem  # noqa: E402
 from twin.clock import label, local_naive, result_zone, zone_label  # noqa: E402
-from twin.metrics import display_rows  # noqa: E402
+from twin.metrics import display_rows, duration_text as _duration, ride_through_rows  # noqa: E402
 from twin.results import atomic_path, read_events  # noqa: E402
 
 #: Variables a simulation result must hold for a report.
@@ -257,13 +257,6 @@ def _save(fig, ds: xr.Dataset, k: int, path: Path, title: str) -> Path:
     return path
 
 
-def _duration(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds / size:g} {unit}"
-    return f"{seconds:g} s"
-
-
 def plot_temperatures(ds: xr.Dataset, path: Path) -> Path:
     """Die, coolant and outdoor temperatures with the throttle and ASHRAE class limits."""
     fig, (die, water, outdoor) = _figure(ds, 3)
@@ -422,31 +415,6 @@ def provenance_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
         ("twin version", str(a.get("twin_version", "not recorded"))),
         ("command line", str(a.get("command_line", "not recorded"))),
     ]
-    return rows
-
-
-def ride_through_rows(ds: xr.Dataset) -> list[tuple[str, str]]:
-    """Ride-through metrics from the first recorded event (empty without events)."""
-    from twin.scenarios import ride_through
-
-    events = read_events(ds)
-    if not events:
-        return []
-    names = {"time_to_throttle_s": ("time to first throttling", "s"),
-             "time_to_shutdown_s": ("time to first accelerator shutdown", "s"),
-             "time_to_rack_trip_s": ("time to first rack trip", "s"),
-             "peak_coolant_inlet_degC": ("peak coolant at the racks after the event", "degC"),
-             "peak_facility_supply_degC": ("peak facility supply after the event", "degC"),
-             "storage_hours_left_min": ("least storage left", "h")}
-    rows = []
-    for key, value in ride_through(ds, min(e["start_s"] for e in events)).items():
-        name, unit = names.get(key, (key, ""))
-        if value != value:
-            rows.append((name, "did not happen" if unit == "s" else "n/a"))
-        elif unit == "s":
-            rows.append((name, f"{_duration(value)} after the event" if value > 0 else "at the event"))
-        else:
-            rows.append((name, f"{value:,.1f} {unit}"))
     return rows
 
 

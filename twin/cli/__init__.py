@@ -199,6 +199,9 @@ def show_command(site_name: str = typer.Argument(..., metavar="SITE"),
                       f"plant {loop.plant}")
     console.print(f"utility import {_mw(el.utility.P_import_max)}{' (islanded)' if el.islanded else ''}; "
                   f"gas turbines {_mw(el.P_turbines)}; BESS {_mw(el.P_bess)} / {el.E_bess / 3.6e9:,.0f} MWh")
+    for fleet in el.turbines:  # 'solar_*' are Solar Turbines' models: say what they are
+        console.print(f"gas-turbine fleet: {fleet.count} x {fleet.model} ({fleet.entry.description}), "
+                      f"{_mw(fleet.count * fleet.entry.P_rated)}", markup=False, highlight=False, soft_wrap=True)
     if graph is not None:
         from twin.plots import draw_topology
 
@@ -288,18 +291,17 @@ def summarise_run(ds) -> Table:
 
 def ride_through_table(ds) -> Optional[Table]:
     """Ride-through metrics from the first event the result records (None without events)."""
+    from twin.metrics import ride_through_rows
     from twin.results import read_events
-    from twin.scenarios import ride_through
 
     events = read_events(ds)
     if not events:
         return None
-    metrics = ride_through(ds, min(e["start_s"] for e in events))
     table = Table(title=f"ride-through: {ds.attrs.get('scenario', '')}")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for name, value in metrics.items():
-        table.add_row(name, "n/a (did not happen)" if value != value else f"{value:,.2f}")
+    for name, value in ride_through_rows(ds):  # the report's rows
+        table.add_row(name, value)
     return table
 
 
