@@ -164,7 +164,11 @@ def _die_error(result: dict) -> None:
     i = [group.name for group in site.rack_groups].index("gb200")
     K, n_steps = int(round(plant_step)), ds.sizes["time"]
     rack_group = np.repeat(liquid, g.n_racks[liquid].astype(int))  # the engine's rack order
-    P = np.vstack([rack_power(profile, t, K, 1.0, g.P_peak[rack_group], None).dense()
+    # the workload clock counts from standard-time midnight of the start (twin.clock), as the engine's does
+    from twin.clock import parse_start, seconds_after_midnight, site_zone, standard_time
+
+    t0 = seconds_after_midnight(standard_time(parse_start("2025-07-21 00:00", site_zone(site)), site))
+    P = np.vstack([rack_power(profile, t0 + t, K, 1.0, g.P_peak[rack_group], None).dense()
                    for t in np.arange(n_steps) * plant_step])[:, rack_group == i]
     rack = model.rack_types[i]
     a = rack.accelerator
