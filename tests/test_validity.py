@@ -9,7 +9,7 @@ import pytest
 import twin
 from twin import validity
 from twin.thermal.plant import operate
-from twin.thermal.network import assemble
+from twin.simulation.assembly import assemble
 from twin.weather import design_day
 
 SITES = ("demo", "cortex", "colossus1", "colossus2")

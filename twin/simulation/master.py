@@ -15,12 +15,12 @@ from twin.errors import InputError
 from twin.results import finish, provenance
 from twin.scenarios import EquipmentOutage, Scenario, availability, parse as parse_scenario
 from twin.results import variable
-from twin.simulation.assembly import COOLING_TERMS, Model, build
+from twin.simulation.assembly import COOLING_TERMS, FacilityLoops, Model, build
 from twin.simulation.dataset import _add_electrical, _dataset
 from twin.simulation.plant import Inputs, PlantODE, Solver, _storage
 from twin.simulation.steady import steady_state
 from twin.site import Site, load_site
-from twin.thermal.network import AIR_FAN_FRACTION, CP_FACILITY, RHO_FACILITY, FacilityLoops
+from twin.thermal.network import AIR_FAN_FRACTION, CP_FACILITY, RHO_FACILITY
 from twin.thermal.plant import LoopPlant, operate
 from twin.thermal.rack_array import RackArray
 from twin.weather import load_weather

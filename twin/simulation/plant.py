@@ -38,9 +38,10 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from twin.errors import InputError
+from twin.simulation.assembly import FacilityLoops
 from twin.site import Site
 from twin.thermal import cdu
-from twin.thermal.network import CP_FACILITY, RHO_FACILITY, FacilityLoops, facility_pump_power
+from twin.thermal.network import CP_FACILITY, RHO_FACILITY, facility_pump_power
 from twin.thermal.storage import StratifiedTank, TankState, tank_energy, tank_step
 
 #: solve_ivp methods accepted for the plant.

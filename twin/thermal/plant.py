@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from twin import validity
-from twin.catalog import ChillerModel, CoolingTowerModel, DryCoolerModel
 from twin.thermal import chiller as chillers
 from twin.thermal import cooling_tower as towers
 from twin.thermal import dry_cooler as dry_coolers
 from twin.thermal.heat_exchanger import UA_counterflow_for_design
+
+if TYPE_CHECKING:  # catalogue entries are read by attribute: thermal/ imports no catalogue at run time
+    from twin.catalog import ChillerModel, CoolingTowerModel, DryCoolerModel
 
 #: Specific heat of condenser/tower water (J/(kg K)), water near 30 degC (CoolProp: 4179.6).
 CP_WATER = 4180.0
