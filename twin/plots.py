@@ -10,10 +10,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 LAYER_COLOURS = {"power": "#f2c14e", "cooling": "#5fa8d3", "it": "#9bc53d"}
+FLOW_COLOURS = {"heat": "#c0392b", "water": "#1f4e99", "power": "#555555"}
 
 
 def draw_topology(site, path: str | Path) -> Path:
-    """Draw the site's power and heat topology (``site.graph``) to a PNG, written atomically."""
+    """Draw the site's component graph (``site.graph``, the one the engine assembles from) to a PNG, written atomically."""
     from twin.results import atomic_path
 
     graph = site.graph
@@ -28,7 +29,7 @@ def draw_topology(site, path: str | Path) -> Path:
     fig, ax = plt.subplots(figsize=(2.1 * len(columns) + 1, 1.1 * height + 1.5))
     for u, v, data in graph.edges(data=True):
         ax.annotate("", xy=pos[v], xytext=pos[u],
-                    arrowprops=dict(arrowstyle="-|>", color="#c0392b" if data["flow"] == "heat" else "#555555",
+                    arrowprops=dict(arrowstyle="-|>", color=FLOW_COLOURS[data["flow"]],
                                     lw=1.4, shrinkA=32, shrinkB=32))
     for node, data in graph.nodes(data=True):
         x, y = pos[node]
@@ -36,7 +37,8 @@ def draw_topology(site, path: str | Path) -> Path:
                 bbox=dict(boxstyle="round,pad=0.4", fc=LAYER_COLOURS[data["layer"]], ec="#333333"))
     ax.set_xlim(-0.7, max(columns) + 0.7)
     ax.set_ylim(-height / 2 - 0.3, height / 2 + 0.3)
-    ax.set_title(f"{site.name}: power flows (grey) from sources to racks, heat flows (red) from racks to the plant")
+    ax.set_title(f"{site.name}: power (grey) from sources to racks, heat (red) from racks to their TCS and CDUs, "
+                 "facility water (blue) through pumps, mains, valves and plants")
     ax.axis("off")
     fig.tight_layout()
     with atomic_path(path) as tmp:

@@ -615,39 +615,7 @@ def check_plausibility(site: Site) -> list[Problem]:
 
 
 def topology_graph(site: Site):
-    """Directed graph of the site: heat flows racks -> CDUs -> loops -> plants; power flows
-    utility/turbines/BESS -> substation -> unit substations -> UPS -> racks."""
-    import networkx as nx
+    """The site's component graph, the one the engine assembles from (:func:`twin.simulation.graph.site_graph`)."""
+    from twin.simulation.graph import site_graph
 
-    g = nx.DiGraph(name=site.name)
-    for plant in site.plants:
-        g.add_node(f"plant:{plant.name}", layer="cooling", column=7, label=f"{plant.name}\n{plant.arrangement}")
-    for loop in site.facility_loops:
-        g.add_node(f"loop:{loop.name}", layer="cooling", column=6, label=f"{loop.name}\n{loop.T_supply_set:g} degC")
-        g.add_edge(f"loop:{loop.name}", f"plant:{loop.plant}", flow="heat")
-    el = site.electrical
-    g.add_node("utility", layer="power", column=0, label=f"utility\n{el.utility.P_import_max / 1e6:,.0f} MW")
-    g.add_node("substation", layer="power", column=1, label=f"substation\n{el.substation.count} x {el.substation.model}")
-    g.add_edge("utility", "substation", flow="power")
-    for i, t in enumerate(el.turbines):
-        g.add_node(f"turbines:{i}", layer="power", column=0, label=f"{t.count} x {t.model}")
-        g.add_edge(f"turbines:{i}", "substation", flow="power")
-    for i, b in enumerate(el.bess):
-        g.add_node(f"bess:{i}", layer="power", column=0, label=f"{b.count} x {b.model}")
-        g.add_edge(f"bess:{i}", "substation", flow="power")
-    g.add_node("unit_substations", layer="power", column=2, label=f"{el.unit_substation.count} unit substations")
-    g.add_edge("substation", "unit_substations", flow="power")
-    upstream = "unit_substations"
-    if el.ups is not None:
-        g.add_node("ups", layer="power", column=3, label=f"UPS {el.ups.count} x {el.ups.model}")
-        g.add_edge("unit_substations", "ups", flow="power")
-        upstream = "ups"
-    for grp in site.rack_groups:
-        node = f"racks:{grp.name}"
-        g.add_node(node, layer="it", column=4, label=f"{grp.count:,} x {grp.rack}")
-        g.add_edge(upstream, node, flow="power")
-        cdu = f"cdus:{grp.name}"
-        g.add_node(cdu, layer="cooling", column=5, label=f"{grp.cdu_count:,} x {grp.cdu_model.name}" if grp.cdu_model else "rear-door HX")
-        g.add_edge(node, cdu, flow="heat")
-        g.add_edge(cdu, f"loop:{grp.facility_loop}", flow="heat")
-    return g
+    return site_graph(site)

@@ -13,6 +13,7 @@ from twin.electrical.turbine import (
     J_PER_MMBTU,
     KG_PER_LB,
     co2_rate,
+    fleet_ramp_step,
     fuel_power,
     heat_rate,
     nox_emission_factor,
@@ -103,3 +104,17 @@ def test_step_is_vectorised_over_units_and_a_cancelled_start_aborts():
     P, elapsed = turbine_step(SMT_130, np.array([5e6, 12e6, 0.0]), P, elapsed, 1.0)
     assert P.tolist() == [0.0, pytest.approx(10e6 + SMT_130.ramp_rate), 0.0]
     assert elapsed[0] == 1.0 and np.isnan(elapsed[1]) and np.isnan(elapsed[2])
+
+
+@pytest.mark.parametrize("n, P_scheduled, P_need", [
+    (3, 30e6, 45e6), (3, 30e6, 5e6), (3, 40e6, 41e6), (2, 10e6, 100e6), (1, 16e6, 0.0), (4, 20e6, 20e6)])
+def test_the_network_fleet_step_is_the_sum_of_unit_steps(n, P_scheduled, P_need):
+    """What the electrical network runs for a fleet (fleet_ramp_step) is turbine_step of each running unit
+    with the set-point shared equally (units of one model), summed."""
+    dt = 1.0
+    P_units, _ = turbine_step(SMT_130, np.full(n, max(P_need, 1.0) / n), np.full(n, P_scheduled / n),
+                              np.full(n, np.nan), dt)
+    new, up = fleet_ramp_step(SMT_130, n, P_scheduled, P_need, dt)
+    assert new == pytest.approx(float(P_units.sum()), rel=1e-12)
+    assert up == pytest.approx(min(P_scheduled + n * SMT_130.ramp_rate * dt, n * SMT_130.P_rated), rel=1e-12)
+    assert fleet_ramp_step(SMT_130, 0, 0.0, P_need, dt) == (0.0, 0.0)

@@ -115,12 +115,25 @@ def ramp_smoothing_step(battery: Battery, controller: RampSmoothing, P_load, P_g
     battery reaches a power or energy limit; then the grid takes the rest.
     """
     P_load = np.asarray(P_load, dtype=float)
-    recentring = (controller.soc_set * battery.E_rated - np.asarray(E, dtype=float)) / controller.recentring_time
-    step = controller.ramp_limit * dt
-    P_grid_target = np.asarray(P_grid_previous, dtype=float) + np.clip(P_load + recentring - P_grid_previous,
-                                                                       -step, step)
+    P_grid_target = grid_target(P_load + recentring_power(battery, controller.soc_set, controller.recentring_time, E),
+                                P_grid_previous, controller.ramp_limit * dt)
     P_battery, E_next = battery_step(battery, E, P_load - P_grid_target, dt)
     return P_load - P_battery, P_battery, E_next
+
+
+def recentring_power(battery: Battery, soc_set: float, recentring_time: float, E):
+    """Power (W) that brings the stored energy ``E`` (J) back to ``soc_set * E_rated`` over ``recentring_time`` (s)."""
+    return (soc_set * battery.E_rated - E) / recentring_time
+
+
+def grid_target(P_wanted, P_grid_previous, step):
+    """The grid's ramp-limited target (W): ``P_wanted`` moved at most ``step`` (W; None: no limit) from
+    ``P_grid_previous``.  Floats in, float out (the network's per-step loop), or arrays."""
+    if step is None:
+        return P_wanted
+    if isinstance(P_wanted, float) and isinstance(P_grid_previous, float):
+        return P_grid_previous + min(max(P_wanted - P_grid_previous, -step), step)
+    return np.asarray(P_grid_previous, dtype=float) + np.clip(P_wanted - P_grid_previous, -step, step)
 
 
 def ramp_smoothing(battery: Battery, controller: RampSmoothing, P_load, dt: float, E_initial: float,

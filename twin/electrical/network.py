@@ -60,10 +60,11 @@ Dispatch, each IT step (all sources on the HV bus, demand ``D`` = IT + cooling
 2. Turbines carry what the grid cannot: ``max(S - grid capacity, 0)``, shared
    by the running units in proportion to rating, held within
    ``[min load, rating]`` of the running units and moved at most
-   ``n_running * ramp_rate * dt`` per step (the *schedule*).
+   ``n_running * ramp_rate * dt`` per step (the *schedule*,
+   :func:`twin.electrical.turbine.fleet_ramp_step`).
 3. Grid: ``S - turbines`` within ``[0, P_import_max]`` (0 during an outage),
    and, with ``poi_ramp_limit``, moved at most ``poi_ramp_limit * dt`` from the
-   previous step (:class:`twin.electrical.bess.RampSmoothing` logic).
+   previous step (:func:`twin.electrical.bess.grid_target`, the ramp-smoothing controller's target).
 4. BESS: the rest, ``D - turbines - grid``, within its power and SoC limits
    (:func:`twin.electrical.bess.battery_step`).
 5. If the BESS hits a limit: a shortfall is taken by the turbines' ramp
@@ -117,13 +118,14 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from twin.electrical import metrics
-from twin.electrical.bess import Battery, battery_step
+from twin.electrical.bess import Battery, battery_step, grid_target, recentring_power
 from twin.electrical.distribution import Distribution
 from twin.electrical.transformer import Transformer
 from twin.electrical.turbine import (
     CO2_PER_FUEL,
     HHV_PER_LHV,
     GasTurbine,
+    fleet_ramp_step,
     fuel_power,
     nox_emission_factor,
     willans_intercept,
@@ -625,8 +627,6 @@ class ElectricalNetwork:
 
         au, bu, as_, bs = self._transformer_coefficients()
         battery = self.battery
-        E_set = c.soc_set * battery.E_rated if battery is not None else 0.0
-        inv_recentre = 1.0 / c.recentring_time
         ramp_step = None if c.poi_ramp_limit is None else c.poi_ramp_limit * dt
         E_ups_max = self._E_ups_max()
         P_recharge_max = 0.0 if self.ups is None else c.ups_recharge_fraction * self.n_ups * self.ups.P_rated
@@ -638,8 +638,6 @@ class ElectricalNetwork:
               "n_tripped": list(state.n_tripped), "n_starts": list(state.n_starts)}
         run, starting, since, sched = fl["n_running"], fl["starting"], fl["running_since"], fl["sched"]
         Pr = [tb.P_rated for tb in self.turbines]
-        Pmin = [tb.min_load_fraction * tb.P_rated for tb in self.turbines]
-        ramp = [tb.ramp_rate * dt for tb in self.turbines]
         fleets = range(nf)
         next_sync = [s[0] if s else math.inf for s in starting]
 
@@ -688,7 +686,7 @@ class ElectricalNetwork:
             L = U_list[i] + C_list[i] + R
             Lu = L + au + bu * L * L
             D = Lu + as_ + bs * Lu * Lu
-            S = D + (E_set - E) * inv_recentre if battery is not None else D
+            S = D + recentring_power(battery, c.soc_set, c.recentring_time, E) if battery is not None else D
 
             # turbines: schedule towards their share of what the grid cannot carry
             F = 0.0
@@ -703,32 +701,15 @@ class ElectricalNetwork:
                     cap_run += run[f] * Pr[f]
                 for f in fleets:
                     n = run[f]
-                    if n:
-                        lo, hi = n * Pmin[f], n * Pr[f]
-                        target = need * n * Pr[f] / cap_run
-                        target = lo if target < lo else (hi if target > hi else target)
-                        step = n * ramp[f]
-                        old = sched[f]
-                        new = old + step if target > old + step else (old - step if target < old - step else target)
-                        if new > hi:
-                            new = hi
-                        elif new < 0.0:
-                            new = 0.0
-                        sched[f] = new
-                        up[f] = min(old + step, hi)
-                        Fi[f] = new
-                        F += new
-                    else:
-                        sched[f] = 0.0
+                    # the tested fleet step: the share of need in proportion to rating, within load limits and ramp
+                    sched[f], up[f] = fleet_ramp_step(self.turbines[f], n, sched[f],
+                                                      need * n * Pr[f] / cap_run if n else 0.0, dt)
+                    Fi[f] = sched[f]
+                    F += sched[f]
                     out_n[i][f] = n
 
-            # grid, ramp-limited
-            G = S - F
-            if ramp_step is not None:
-                if G > G_prev + ramp_step:
-                    G = G_prev + ramp_step
-                elif G < G_prev - ramp_step:
-                    G = G_prev - ramp_step
+            # grid, ramp-limited (the BESS ramp-smoothing controller's target), within its capacity
+            G = grid_target(S - F, G_prev, ramp_step)
             G = 0.0 if G < 0.0 else (gcap if G > gcap else G)
 
             # BESS within power and energy limits

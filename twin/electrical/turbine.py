@@ -123,3 +123,25 @@ def turbine_step(turbine: GasTurbine, P_set, P, start_elapsed, dt: float):
     step = turbine.ramp_rate * ramp_time
     P_next = np.where(moving, P + np.clip(target - P, -step, step), 0.0)
     return P_next, np.where(synchronised, np.nan, elapsed)
+
+
+def fleet_ramp_step(turbine: GasTurbine, n_running: int, P_scheduled: float, P_need: float,
+                    dt: float) -> tuple[float, float]:
+    """One step of ``n_running`` synchronised units of ``turbine`` sharing a set-point, as one fleet.
+
+    The fleet tracks ``clip(P_need, n min load, n P_rated)`` at no more than ``n
+    ramp_rate``: the sum of :func:`turbine_step` over the running units with the
+    set-point shared in proportion to rating (tests/electrical/test_turbine.py
+    checks it).  Plain floats, for the network's per-step loop.  Returns the new
+    schedule and the most the fleet could have reached this step (its ramp
+    headroom, ``min(P_scheduled + step, n P_rated)``), both W.
+    """
+    if n_running <= 0:
+        return 0.0, 0.0
+    lo, hi = n_running * turbine.min_load_fraction * turbine.P_rated, n_running * turbine.P_rated
+    target = lo if P_need < lo else (hi if P_need > hi else P_need)
+    step = n_running * turbine.ramp_rate * dt
+    new = P_scheduled + step if target > P_scheduled + step else (
+        P_scheduled - step if target < P_scheduled - step else target)
+    new = hi if new > hi else (0.0 if new < 0.0 else new)
+    return new, min(P_scheduled + step, hi)

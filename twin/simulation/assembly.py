@@ -5,7 +5,6 @@ groups or loops (design-point sizing: :mod:`twin.thermal.network`)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +12,7 @@ import numpy as np
 from twin.electrical.network import ElectricalNetwork
 from twin.media import coolant
 from twin.site import LIQUID_CLASSES, Site, design_heat_load
+from twin.simulation.graph import components, mains_resistance, site_graph
 from twin.thermal.accelerator import AcceleratorThermal
 from twin.thermal.heat_exchanger import UA_counterflow_for_design
 from twin.thermal.network import CP_FACILITY, RHO_FACILITY, V_MAIN
@@ -73,13 +73,20 @@ class FacilityLoops:
     plant_names: tuple[str, ...]  #: the site plant each loop is served by
     pumps: tuple[Pump, ...] = ()  #: each loop's pump model (curve and efficiency)
     n_pumps: np.ndarray | None = None  #: pumps sharing each loop's design flow
+    dp_header: np.ndarray | None = None  #: pressure across the branches at design flow (Pa), held by the pumps
 
 
-def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> tuple[RackGroups, FacilityLoops]:
-    """Arrays of ``site`` for simulation; ``out_of_service`` maps plant name -> fraction of units failed."""
-    loop_index = {loop.name: i for i, loop in enumerate(site.facility_loops)}
+def assemble(site: Site, *, out_of_service: dict[str, float] | None = None, graph=None) -> tuple[RackGroups, FacilityLoops]:
+    """Arrays of ``site`` for simulation, in the order of its component graph (``graph``, default
+    :func:`twin.simulation.graph.site_graph`); ``out_of_service`` maps plant name -> fraction of units failed."""
+    graph = site_graph(site) if graph is None else graph
+    by_name = {g.name: g for g in site.rack_groups}
+    loop_by_name = {loop.name: loop for loop in site.facility_loops}
+    rack_groups = [by_name[graph.nodes[n]["group"]] for n in components(graph, "rack_group")]
+    facility_loops = [loop_by_name[graph.nodes[n]["loop"]] for n in components(graph, "facility_loop")]
+    loop_index = {loop.name: i for i, loop in enumerate(facility_loops)}
     rows = []
-    for g in site.rack_groups:
+    for g in rack_groups:
         rack, cdu, loop = g.model, g.cdu_model, site.loop(g.facility_loop)
         liquid_heat = rack.P_peak * rack.liquid_fraction
         if cdu is None:
@@ -97,7 +104,7 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
                      cdu.approach_nominal, n_cdu * cdu.P_pump_nominal, loop_index[loop.name],
                      n_cdu * cdu.V_tcs * float(fluid.density(T_tcs) * fluid.cp(T_tcs))))
     groups = RackGroups(
-        names=tuple(g.name for g in site.rack_groups),
+        names=tuple(g.name for g in rack_groups),
         n_racks=np.array([r[0] for r in rows], dtype=float),
         P_peak=np.array([r[1].P_peak for r in rows]),
         P_idle=np.array([r[1].P_idle for r in rows]),
@@ -115,10 +122,10 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
     )
     failed = out_of_service or {}
     plant_load = {p.name: 0.0 for p in site.plants}
-    for loop in site.facility_loops:
+    for loop in facility_loops:
         plant_load[loop.plant] += design_heat_load(site, loop)
-    Q, C, M, P_pump, plants, pumps, n_pumps = [], [], [], [], [], [], []
-    for loop in site.facility_loops:
+    Q, C, M, P_pump, plants, pumps, n_pumps, dp_header = [], [], [], [], [], [], [], []
+    for loop in facility_loops:
         q = design_heat_load(site, loop)
         c = q / loop.delta_T_nominal
         volume = c / (CP_FACILITY * RHO_FACILITY) / V_MAIN * loop.pipe_length / 2
@@ -126,7 +133,9 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
         V_design = c / (CP_FACILITY * RHO_FACILITY)
         pumps.append(Pump.from_design(pump.V_flow_nominal, pump.dp_nominal, pump.efficiency_nominal,
                                       shutoff_ratio=pump.dp_shutoff / pump.dp_nominal))
-        n_pumps.append(max(1, math.ceil(V_design / pump.V_flow_nominal - 1e-9)))
+        n_pumps.append(graph.nodes[f"pumps:{loop.name}"]["count"])
+        k_mains = float(mains_resistance(graph, loop.name, V_design))
+        dp_header.append(max(pump.dp_nominal - k_mains * V_design**2, 0.2 * pump.dp_nominal))
         P_design = n_pumps[-1] * float(pump_power(pumps[-1], V_design / n_pumps[-1],
                                                   speed_for_operating_point(pumps[-1], V_design / n_pumps[-1],
                                                                             pump.dp_nominal)))
@@ -139,14 +148,14 @@ def assemble(site: Site, *, out_of_service: dict[str, float] | None = None) -> t
         plants.append(LoopPlant.share(plant, q / plant_load[plant.name],
                                       {kind: 1.0 - lost for kind in ("tower", "dry_cooler", "chiller")}))
     loops = FacilityLoops(
-        names=tuple(loop.name for loop in site.facility_loops),
-        T_set=np.array([loop.T_supply_set for loop in site.facility_loops]),
+        names=tuple(loop.name for loop in facility_loops),
+        T_set=np.array([loop.T_supply_set for loop in facility_loops]),
         C_design=np.array(C), M_main=np.array(M), P_pump_design=np.array(P_pump), Q_design=np.array(Q),
-        liquid_class_limit=np.array([LIQUID_CLASSES[loop.liquid_class] for loop in site.facility_loops]),
+        liquid_class_limit=np.array([LIQUID_CLASSES[loop.liquid_class] for loop in facility_loops]),
         plants=tuple(plants), plant_share=np.array([q / plant_load[loop.plant] for q, loop in
-                                                    zip(Q, site.facility_loops)]),
-        plant_names=tuple(loop.plant for loop in site.facility_loops), pumps=tuple(pumps),
-        n_pumps=np.array(n_pumps, dtype=float))
+                                                    zip(Q, facility_loops)]),
+        plant_names=tuple(loop.plant for loop in facility_loops), pumps=tuple(pumps),
+        n_pumps=np.array(n_pumps, dtype=float), dp_header=np.array(dp_header))
     return groups, loops
 
 
@@ -161,6 +170,7 @@ class Model:
     C_coils: np.ndarray  #: per loop: capacity flow through rear-door and CRAH coils (W/K)
     electrical: ElectricalNetwork  #: the power chain, for the losses that warm the halls
     it_share: np.ndarray  #: per loop: share of the site's IT peak
+    graph: object = None  #: the site's component graph (networkx), from which the arrays were assembled
 
     def hall_losses(self, P_it) -> np.ndarray:
         """UPS and distribution losses (W) at total IT power ``P_it`` (W): heat in the halls, per loop."""
@@ -190,15 +200,18 @@ def rack_type(model, C_flow: float) -> RackType:
 
 def build(site: Site, *, out_of_service: dict[str, float] | None = None) -> Model:
     """Assemble ``site`` into arrays and rack types."""
-    groups, loops = assemble(site, out_of_service=out_of_service)
+    graph = site_graph(site)
+    groups, loops = assemble(site, out_of_service=out_of_service, graph=graph)
+    by_name = {g.name: g for g in site.rack_groups}
     types = []
-    for i, g in enumerate(site.rack_groups):
+    for i, g in enumerate(by_name[name] for name in groups.names):
         liquid = groups.C_tcs[i] > 0
         types.append(rack_type(g.model, groups.C_tcs[i] / groups.n_racks[i]) if liquid else None)
     air_heat = (1 - groups.liquid_fraction) * groups.P_peak * groups.n_racks
-    C_coils = np.array([air_heat[groups.loop == i].sum() / site.facility_loops[i].delta_T_nominal
+    delta_T = {loop.name: loop.delta_T_nominal for loop in site.facility_loops}
+    C_coils = np.array([air_heat[groups.loop == i].sum() / delta_T[loops.names[i]]
                         for i in range(len(loops.names))])
     peak = groups.P_peak * groups.n_racks
     it_share = np.array([peak[groups.loop == i].sum() for i in range(len(loops.names))]) / peak.sum()
     return Model(site, groups, loops, tuple(types), np.maximum(C_coils, 1.0), ElectricalNetwork.from_site(site),
-                 it_share)
+                 it_share, graph)

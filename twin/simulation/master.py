@@ -17,6 +17,7 @@ from twin.scenarios import EquipmentOutage, Scenario, availability, parse as par
 from twin.results import variable
 from twin.simulation.assembly import COOLING_TERMS, FacilityLoops, Model, build
 from twin.simulation.dataset import _add_electrical, _dataset
+from twin.simulation.graph import mains_resistance
 from twin.simulation.plant import Inputs, PlantODE, Solver, _storage
 from twin.simulation.steady import steady_state
 from twin.site import Site, load_site
@@ -237,6 +238,10 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
                  u_I=np.nan_to_num(init["valve"][liquid], nan=1.0),
                  supply=np.repeat(init["T_fws_supply"], ode.N), ret=np.repeat(init["T_fws_return"], ode.N))
     C_open = np.bincount(g.loop[liquid], g.C_fws_max[liquid], minlength=L) + model.C_coils
+
+    def k_mains(C_flow):  # the mains' resistance at the loops' flows (Colebrook), held over the next step
+        return np.array([float(mains_resistance(model.graph, name, max(C, 1e-3 * C_open[i]) / rho_cp))
+                         for i, (name, C) in enumerate(zip(lp.names, C_flow))])
     tanks = [_storage(site, lp, i) for i in range(L)]
     T_set_tcs_offset = g.approach[liquid]
     E_room = 0.0  # air-side heat left in the halls while no coil water flows
@@ -278,10 +283,10 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
             ode.inputs = Inputs(Q_racks=np.zeros(liquid.size), P_tcs_pumps=np.zeros(liquid.size),
                                 cdu_share=cdu_share, T_set_tcs=T_set[g.loop[liquid]] + T_set_tcs_offset,
                                 C_coils=model.C_coils, coil_heat=np.zeros(L),
-                                C_pump_max=pump_share * C_open, T_set=T_set, Q_plant_max=np.full(L, np.inf),
+                                pumps_running=pump_share * lp.n_pumps, k_mains=k_mains(C_open), T_set=T_set, Q_plant_max=np.full(L, np.inf),
                                 x_tank=np.zeros(L), T_tank=T_set.copy())
             a = ode.algebraic(y)
-        ode.inputs.cdu_share, ode.inputs.C_pump_max = cdu_share, pump_share * C_open
+        ode.inputs.cdu_share, ode.inputs.pumps_running = cdu_share, pump_share * lp.n_pumps
         ode.inputs.C_coils = model.C_coils * (cooling > 0)
         a = ode.algebraic(y)
         T_tcs_in = a["T_tcs_supply"]
@@ -333,7 +338,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         ode.inputs = Inputs(Q_racks=Q_liquid, P_tcs_pumps=P_tcs, cdu_share=cdu_share,
                             T_set_tcs=T_set[g.loop[liquid]] + T_set_tcs_offset, C_coils=model.C_coils * (cooling > 0),
                             coil_heat=np.where(coils_on, coil_heat, 0.0),
-                            C_pump_max=pump_share * C_open, T_set=T_set, Q_plant_max=Q_plant_max,
+                            pumps_running=pump_share * lp.n_pumps, k_mains=k_mains(C_loop0), T_set=T_set, Q_plant_max=Q_plant_max,
                             x_tank=x_tank, T_tank=T_tank)
         y0 = y
         y, _ = ode.advance(y0, plant_step)

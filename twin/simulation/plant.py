@@ -39,6 +39,7 @@ from scipy.integrate import solve_ivp
 
 from twin.errors import InputError
 from twin.simulation.assembly import FacilityLoops
+from twin.simulation.graph import header_pressure
 from twin.site import Site
 from twin.thermal import cdu
 from twin.thermal.network import CP_FACILITY, RHO_FACILITY, facility_pump_power
@@ -94,7 +95,8 @@ class Inputs:
     T_set_tcs: np.ndarray  #: (b) TCS supply set-point (degC)
     C_coils: np.ndarray  #: (i) capacity flow of coils wanted (W/K)
     coil_heat: np.ndarray  #: (i) heat the coils bring to the loop water (W)
-    C_pump_max: np.ndarray  #: (i) largest capacity flow the pumps in service move (W/K)
+    pumps_running: np.ndarray  #: (i) facility pumps running (a share of a pump counts its share)
+    k_mains: np.ndarray  #: (i) resistance of the supply and return mains in series (Pa s2/m6), Colebrook at the last point
     T_set: np.ndarray  #: (i) facility supply set-point (degC)
     Q_plant_max: np.ndarray  #: (i) plant capacity held over the step (W), inf while it holds T_set
     x_tank: np.ndarray  #: (i) share of the loop flow through cold storage
@@ -118,6 +120,11 @@ class PlantODE:
         self.C_cell = loops.M_main / N
         self.C_ref = loops.C_design
         self.C_ref_bank = np.maximum(self.C_fws_max, 1.0)
+        # hydraulics (twin.simulation.graph.header_pressure): pump curves and the branches' design pressure
+        self.a0 = np.array([p.dp_curve[0] for p in loops.pumps])
+        self.a2 = np.array([p.dp_curve[2] for p in loops.pumps])
+        self.dp_header = loops.dp_header
+        self.V_per_C = 1.0 / (CP_FACILITY * RHO_FACILITY)
         sizes = dict(T_h=B, T_meas=B, u_I=B, supply=L * N, ret=L * N, S_removed=L, S_cdu=B, S_tank_V=L,
                      S_tank_H=L, S_pumps=L)
         self.slices, start = {}, 0
@@ -152,13 +159,23 @@ class PlantODE:
         u_raw = self.part(y, "u_I") + s.K_p * (self.part(y, "T_meas") - self.inputs.T_set_tcs)
         return np.clip(u_raw, cdu.U_MIN, 1.0), u_raw
 
+    def hydraulic_share(self, demand):
+        """Per loop: the share of the wanted flow the pumps deliver (-).  The pumps hold the branches'
+        design pressure ``dp_header`` (variable speed) while they can; at full speed they deliver the
+        pressure where their curve meets the mains and the open branches, and every branch passes
+        ``sqrt(dp / dp_header)`` of what its valve asks (a pressure-driven split)."""
+        inp = self.inputs
+        A = demand * self.V_per_C / np.sqrt(self.dp_header)
+        dp = header_pressure(self.a0, self.a2, inp.pumps_running, inp.k_mains, A)
+        return np.sqrt(np.minimum(dp, self.dp_header) / self.dp_header)
+
     def flows(self, y):
-        """Valve openings, effective openings after the pump limit, and loop capacity flows (W/K)."""
+        """Valve openings, effective openings after the pumps' limit, and loop capacity flows (W/K)."""
         inp = self.inputs
         u, u_raw = self.valve(y)
         want = u * self.C_fws_max * inp.cdu_share
         demand = np.bincount(self.loop, want, minlength=self.L) + inp.C_coils
-        scale = np.minimum(1.0, inp.C_pump_max / np.where(demand > 0, demand, 1.0))
+        scale = self.hydraulic_share(demand)
         ub = u * scale[self.loop]
         C_loop = np.bincount(self.loop, ub * self.C_fws_max * inp.cdu_share, minlength=self.L) + inp.C_coils * scale
         return u, u_raw, ub, C_loop
