@@ -336,7 +336,11 @@ def simulate_command(
     it_step: float = typer.Option(1.0, help="IT power step (s)"),
     out: Optional[Path] = typer.Option(None, help="write the result Dataset to this netCDF file"),
     solver: Optional[str] = typer.Option(None, help="plant ODEs: method=LSODA,rtol=1e-6,atol=1e-6,step=10 "
-                                                    "(step: communication step in s, as --plant-step)"),
+                                                    "(the defaults; step: communication step in s, as "
+                                                    "--plant-step). At 10 s peak temperatures are within "
+                                                    "0.1 K of a Radau rtol 1e-8 reference and cooling "
+                                                    "electricity within 0.15 %; step=2 for 0.05 % "
+                                                    "(README, tests/test_engine.py)"),
 ) -> None:
     """Simulate a site's racks and cooling plant and print the headline numbers."""
     from rich.progress import Progress
