@@ -29,7 +29,8 @@ def test_compiled_rhs_equals_the_numpy_reference_at_random_states(name):
         ode.inputs = plant.Inputs(
             Q_racks=rng.uniform(0, 2e6, B), P_tcs_pumps=rng.uniform(0, 1e4, B), cdu_share=rng.choice([0, 0.4, 1], B),
             T_set_tcs=rng.uniform(25, 40, B), C_coils=model.C_coils * rng.choice([0, 1], L),
-            coil_heat=rng.uniform(0, 1e5, L), C_pump_max=model.loops.C_design * rng.choice([0, 0.3, 1.2], L),
+            coil_heat=rng.uniform(0, 1e5, L), pumps_running=model.loops.n_pumps * rng.choice([0, 0.3, 1.0], L),
+            k_mains=rng.uniform(0, 3e3, L) / (model.loops.C_design / 4.16e6) ** 2,
             T_set=rng.uniform(20, 32, L), Q_plant_max=rng.choice([np.inf, 1e6, 0.0], L),
             x_tank=rng.choice([0, 0.3], L), T_tank=rng.uniform(10, 20, L))
         y = ode.pack(T_h=rng.uniform(20, 60, B), T_meas=rng.uniform(20, 60, B), u_I=rng.uniform(-0.5, 1.5, B),

@@ -11,9 +11,9 @@ clipped valves, pump limits, closed banks and stopped loops, and a whole run thr
 
 Packed arguments (built by ``PlantODE._pack``): ``bank`` rows ``C_tcs, C_fws_max, UA,
 C_h, C_ref_bank, Q_racks, P_tcs_pumps, cdu_share, T_set_tcs`` (b); ``lp`` rows
-``C_cell, C_ref, C_coils, coil_heat, C_pump_max, T_set, Q_plant_max, x_tank, T_tank,
+``C_cell, C_ref, C_coils, coil_heat, pumps_running, T_set, Q_plant_max, x_tank, T_tank,
 n_pumps (0: no pump model), V_design, dp_design, a0, a1, a2, V_flow_best, eta_best,
-eta_motor`` (l); ``scalars``: ``K_p, T_i, T_t, tau_sensor, U_MIN, CP*RHO, PUMP_SPEED_MIN``;
+eta_motor, k_mains, dp_header`` (l); ``scalars``: ``K_p, T_i, T_t, tau_sensor, U_MIN, CP*RHO, PUMP_SPEED_MIN``;
 ``offsets``: start of ``T_h, T_meas, u_I, supply, ret, S_removed, S_cdu, S_tank_V, S_tank_H,
 S_pumps`` in ``y``, then ``B, L, N``.
 """
@@ -37,7 +37,7 @@ def _evaluate(y, loop_of, offsets, scalars, bank, lp, alg_b, alg_l):
     o_Th, o_meas, o_uI, o_sup, o_ret = offsets[0], offsets[1], offsets[2], offsets[3], offsets[4]
     B, L, N = offsets[10], offsets[11], offsets[12]
     K_p, U_MIN, rho_cp, speed_min = scalars[0], scalars[4], scalars[5], scalars[6]
-    # valves (PI output clipped), the pumps' limit on the loop flow
+    # valves (PI output clipped), the share of the wanted flow the pumps deliver
     demand = np.zeros(L)
     for b in range(B):
         u_raw = y[o_uI + b] + K_p * (y[o_meas + b] - bank[8, b])
@@ -45,9 +45,17 @@ def _evaluate(y, loop_of, offsets, scalars, bank, lp, alg_b, alg_l):
         alg_b[b, 0], alg_b[b, 1] = u, u_raw
         demand[loop_of[b]] += u * bank[1, b] * bank[7, b]
     scale = np.empty(L)
-    for i in range(L):
+    for i in range(L):  # the hydraulic share (twin.simulation.graph.header_pressure)
         d = demand[i] + lp[2, i]
-        scale[i] = min(1.0, lp[4, i] / (d if d > 0 else 1.0))
+        n, dp_h = lp[4, i], lp[19, i]
+        if n <= 0.0:
+            scale[i] = 0.0
+        elif d <= 0.0:
+            scale[i] = 1.0
+        else:
+            A = d / rho_cp / math.sqrt(dp_h)
+            dp = lp[12, i] / (-lp[14, i] / (n * n) + lp[18, i] + 1.0 / (A * A)) / (A * A)
+            scale[i] = math.sqrt(min(dp, dp_h) / dp_h)
     C_loop = np.zeros(L)
     for b in range(B):
         ub = alg_b[b, 0] * scale[loop_of[b]]

@@ -167,7 +167,9 @@ class PlantODE:
         inp = self.inputs
         A = demand * self.V_per_C / np.sqrt(self.dp_header)
         dp = header_pressure(self.a0, self.a2, inp.pumps_running, inp.k_mains, A)
-        return np.sqrt(np.minimum(dp, self.dp_header) / self.dp_header)
+        share = np.sqrt(np.minimum(dp, self.dp_header) / self.dp_header)
+        # nothing wanted: the valves keep their openings while a pump runs
+        return np.where(inp.pumps_running > 0, np.where(demand > 0, share, 1.0), 0.0)
 
     def flows(self, y):
         """Valve openings, effective openings after the pumps' limit, and loop capacity flows (W/K)."""
@@ -307,10 +309,11 @@ class PlantODE:
                                   PUMP_SPEED_MIN])
         self._bank = np.zeros((9, self.B))
         self._bank[:5] = self.C_tcs, self.C_fws_max, self.UA, self.C_h, self.C_ref_bank
-        self._lp = np.zeros((18, self.L))
+        self._lp = np.zeros((20, self.L))
+        self._lp[19] = loops.dp_header
         self._lp[:2] = self.C_cell, self.C_ref
         for i, pump in enumerate(loops.pumps):
-            self._lp[9:, i] = (loops.n_pumps[i], loops.C_design[i] / (CP_FACILITY * RHO_FACILITY), _dp_design(pump),
+            self._lp[9:18, i] = (loops.n_pumps[i], loops.C_design[i] / (CP_FACILITY * RHO_FACILITY), _dp_design(pump),
                                *pump.dp_curve, pump.V_flow_best, pump.eta_best, pump.eta_motor)
 
     def _pack(self) -> tuple:
@@ -318,7 +321,8 @@ class PlantODE:
         inp = self.inputs
         bank, lp = self._bank, self._lp
         bank[5:] = inp.Q_racks, inp.P_tcs_pumps, inp.cdu_share, inp.T_set_tcs
-        lp[2:9] = (inp.C_coils, inp.coil_heat, inp.C_pump_max, inp.T_set, inp.Q_plant_max, inp.x_tank, inp.T_tank)
+        lp[2:9] = (inp.C_coils, inp.coil_heat, inp.pumps_running, inp.T_set, inp.Q_plant_max, inp.x_tank, inp.T_tank)
+        lp[18] = inp.k_mains
         return self._loop_of, self._offsets, self._scalars, bank.copy(), lp.copy()
 
     def energy(self, y) -> float:
