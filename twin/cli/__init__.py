@@ -168,7 +168,7 @@ def validate_command(sites: list[str] = typer.Argument(..., help="built-in site 
 
 @app.command("show")
 def show_command(site_name: str = typer.Argument(..., metavar="SITE"),
-                 graph: Optional[Path] = typer.Option(None, "--graph", help="draw the topology to this PNG"),
+                 graph: Optional[Path] = typer.Option(None, "--graph", help="draw the component graph the engine assembles from to this PNG"),
                  equipment: bool = typer.Option(False, "--equipment",
                                                 help="the equipment schedule: counts, ratings, spares, basis")) -> None:
     """Summarise a site: IT peak, racks, cooling and electrical capacity (or its equipment schedule)."""
