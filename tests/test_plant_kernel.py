@@ -70,7 +70,8 @@ def test_lsoda_over_the_whole_interval_equals_solve_ivp_step_by_step():
     B, L = ode.B, ode.L
     ode.inputs = plant.Inputs(
         Q_racks=0.7 * g.P_peak[liquid] * g.n_racks[liquid], P_tcs_pumps=np.zeros(B), cdu_share=np.ones(B),
-        T_set_tcs=np.full(B, 33.0), C_coils=model.C_coils, coil_heat=np.zeros(L), C_pump_max=1.2 * lp.C_design,
+        T_set_tcs=np.full(B, 33.0), C_coils=model.C_coils, coil_heat=np.zeros(L), pumps_running=lp.n_pumps,
+        k_mains=np.zeros(L),
         T_set=np.full(L, 30.0), Q_plant_max=np.full(L, 5e7), x_tank=np.zeros(L), T_tank=np.full(L, 20.0))
     y = ode.pack(T_h=np.full(B, 40.0), T_meas=np.full(B, 33.0), u_I=np.full(B, 0.7),
                  supply=np.full(L * ode.N, 30.0), ret=np.full(L * ode.N, 38.0))
