@@ -34,3 +34,20 @@ def test_wrapped_commands_keep_signature_and_help():
     assert inspect.signature(wrapped) == inspect.signature(dispatch_command)
     result = CliRunner().invoke(app, ["optimize", "dispatch", "--help"], terminal_width=200)
     assert result.exit_code == 0 and "--days" in result.output and "--mpc-window" in result.output
+
+
+def test_optimize_sweep_reports_its_cases_to_a_progress_bar(monkeypatch):
+    import twin.optimize.sweep as plan_sweep
+    from twin.errors import InputError
+
+    seen = []
+
+    def fake(site, vary, *, progress=None, **options):
+        progress(0, 2)
+        progress(2, 2)
+        seen.append(progress)
+        raise InputError.one("<test>", "case", "stopped here", "nothing")
+
+    monkeypatch.setattr(plan_sweep, "run_plan_sweep", fake)
+    result = CliRunner().invoke(app, ["optimize", "sweep", "demo", "--vary", "bess_scale=0,1", "--days", "1"])
+    assert result.exit_code == 2 and len(seen) == 1 and callable(seen[0])

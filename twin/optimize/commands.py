@@ -382,8 +382,14 @@ def sweep_command(
     if prices is not None and "{year}" not in prices and not Path(prices).is_file():
         raise InputError.one(COMMAND_LINE, "--prices", repr(prices), "an existing price CSV (or a path with {year})")
     loaded = load_site(site)
-    ds = run_plan_sweep(loaded, values, scheduler=scheduler, start=start, days=days, step=step_s, prices=prices,
-                        workload=ConstantProfile(it_load), time_limit=time_limit)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"plan sweep of {loaded.name}", total=None)
+        ds = run_plan_sweep(loaded, values, scheduler=scheduler, start=start, days=days, step=step_s, prices=prices,
+                            workload=ConstantProfile(it_load), time_limit=time_limit,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
     cases = Table(title=f"{loaded.name}: {days:g}-day plans, {ds.sizes['case']} cases")
     for column in [*ds.attrs["varied"], "status", "plan (USD)", "baseline (USD)", "savings (USD)", "peak import (MW)"]:
         cases.add_column(column, justify="right")
