@@ -71,10 +71,16 @@ def test_sweep_command(tmp_path, scheduler):
         assert f"{pue:.3f}" in result.output
     assert "heat_wave" in result.output and "0.8" in result.output
     assert "4 of 4 cases ok, 0 read from" in result.output
+    # the demo's one tower cell runs below YorkCalc's flow range: said per case, kept in the store
+    flow = "outside its validity range: cooling tower (YorkCalc): water-flow ratio per cell"
+    assert all("water-flow ratio per cell" in text for text in ds.out_of_range.values)
+    assert sum(f"NOT HELD: workload={w}|scenario={n}: {flow}" in " ".join(result.output.split())
+               for w in ("0.5", "0.8") for n in ("baseline", "heat_wave")) == 4, result.output
 
     result = invoke("sweep", "demo", "--vary", "workload=0.5,0.8", "--scenario", "baseline",
                     "--scenario", "heat_wave", "--out", out, "--scheduler", scheduler, "--hours", 2)
     assert result.exit_code == 0 and "4 of 4 cases ok, 4 read from" in result.output
+    assert " ".join(result.output.split()).count(flow) == 4  # resumed cases say it too
 
     assert_bad_input(invoke("sweep", "demo", "--vary", "workloads=0.5", "--out", tmp_path / "x.zarr"),
                      "<command line>", "did you mean 'workload'")

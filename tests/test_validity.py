@@ -73,6 +73,9 @@ def test_a_run_summary_lists_every_correlation_out_of_range_and_nothing_when_all
             "[0.75, 1.25] - at loop fws: 1.00 h (60 steps)") in result.output
     assert "correlations out of range" in result.output and "1 (listed above)" in result.output
 
+    run = CliRunner().invoke(app, ["run"])  # make run: the same lines above the same table
+    assert run.exit_code == 0 and "NOT HELD: outside its validity range: cooling tower (YorkCalc)" in run.output
+
     ds = twin.simulate("cortex", duration=3600.0, plant_step=600.0, mode="quasi_steady", electrical=False)
     assert ds.attrs["out_of_range"].startswith("none")
     assert not [line for line in did_not_hold(ds) if "validity" in line]

@@ -118,6 +118,11 @@ def sweep_command(
     for label, status, message in zip(ds.scenario.values, ds.status.values, ds.message.values):
         if message:
             console.print(f"{label}: {status}: {message}", markup=False, highlight=False, soft_wrap=True)
+    for label, text in zip(ds.scenario.values, ds.out_of_range.values):
+        if text and not str(text).startswith(("none", "not assessed")):
+            for part in str(text).split("; "):
+                console.print(f"NOT HELD: {label}: outside its validity range: {part}", style="bold red",
+                              markup=False, highlight=False, soft_wrap=True)
     n = ds.sizes["scenario"]
     ok = int((ds.status == "ok").sum())
     console.print(f"{ok} of {n} cases ok, {ds.attrs['n_resumed']} read from {out}.parts; written {out}",

@@ -14,6 +14,8 @@ varied parameters.  It holds per case
   ``P_it_total``, ``P_cooling``, ``P_facility``, ``T_die_max`` (hottest group),
   ``T_fws_supply`` (warmest loop), ``m_flow_water_use`` (all loops),
   ``Q_flow_rejected``, ``T_dry_bulb``, ``T_wet_bulb``;
+- ``out_of_range``: the correlations the case ran outside their validity range, where and
+  for how long (the simulation's ``out_of_range`` attribute; "none: ..." when all held);
 - ``status`` ("ok", "failed" for bad input, "error" for anything else) and
   ``message`` (why a case failed, or a warning for an ok case whose energy
   balance does not close); a failed case holds NaN and the others still complete.
@@ -231,7 +233,8 @@ def reduce_run(ds: xr.Dataset) -> xr.Dataset:
         "n_throttled_peak": (float(ds.n_throttled.sum("group").max()), "1", "most racks throttled at once"),
     }
     variables.update({k: variable((), v, u, n) for k, (v, u, n) in kpis.items()})
-    return xr.Dataset(variables, coords={"time": elapsed})
+    return xr.Dataset(variables, coords={"time": elapsed},
+                      attrs={"out_of_range": str(ds.attrs.get("out_of_range", "not assessed"))})
 
 
 def run_case(site: Site, label: str, settings: dict, duration: float, plant_step: float, mode: str) -> dict:
@@ -346,6 +349,9 @@ def _gather(labels: list[str], settings: list[dict], outcomes: list[dict], resum
                             "ok, failed (bad input) or error")
     ds["message"] = variable("scenario", np.array([o["message"] for o in outcomes], dtype=object), "",
                              "why the case did not complete, or a warning")
+    ds["out_of_range"] = variable("scenario", np.array([r.attrs.get("out_of_range", "not assessed") if r is not None
+                                                        else "" for r in results], dtype=object), "",
+                                  "correlations outside their validity range: where and for how long")
     ds["resumed"] = variable("scenario", np.array(resumed, dtype=int), "1",
                              "1 when the case was read from an earlier run's saved part")
     ds["scenario"].attrs.update(long_name="case: varied parameters and named scenario")

@@ -289,6 +289,15 @@ def summarise_run(ds) -> Table:
     return table
 
 
+def print_summary(ds) -> None:
+    """What did not hold (one "NOT HELD" line each), then the headline table."""
+    from twin.cli.held import did_not_hold
+
+    for line in did_not_hold(ds):
+        console.print(f"NOT HELD: {line}", style="bold red", markup=False, highlight=False, soft_wrap=True)
+    console.print(summarise_run(ds))
+
+
 def ride_through_table(ds) -> Optional[Table]:
     """Ride-through metrics from the first event the result records (None without events)."""
     from twin.metrics import ride_through_rows
@@ -385,11 +394,7 @@ def simulate_command(
                       resolution=resolution, plant_step=plant_step, mode=mode, scenario=scenario,
                       electrical=control, electrical_resolution=electrical_resolution, it_step=it_step,
                       solver=plant_solver, progress=lambda done, total: bar.update(task, completed=done, total=total))
-    from twin.cli.held import did_not_hold
-
-    for line in did_not_hold(ds):
-        console.print(f"NOT HELD: {line}", style="bold red", markup=False, highlight=False, soft_wrap=True)
-    console.print(summarise_run(ds))
+    print_summary(ds)
     if chosen is not None:
         table = ride_through_table(ds)
         if table is not None:
@@ -421,7 +426,7 @@ def run_command() -> None:
     site = load_site("demo")
     ds = simulate(site, weather="design:austin:evaporation_0.4", duration=24 * 3600, plant_step=30.0,
                   workload=make_workload("training", site))
-    console.print(summarise_run(ds))
+    print_summary(ds)
 
 
 def _version(value: bool) -> None:
