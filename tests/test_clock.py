@@ -14,7 +14,7 @@ from twin.workload import InferenceProfile
 
 def test_plan_overlays_a_simulation_of_the_same_hours():
     """Same start typed the same way: identical UTC steps and identical IT load from the same workload clock."""
-    from twin.optimize.site_inputs import site_dispatch_inputs
+    from twin.optimize.from_site import site_dispatch_inputs
 
     start = "2025-07-21 00:00"
     plan = site_dispatch_inputs("cortex", start=start, days=1, step=3600, cooling=False, workload=InferenceProfile())

@@ -5,7 +5,7 @@ import pytest
 import xarray as xr
 
 import twin
-from twin.thermal.surrogate import cooling_curves, lower_convex_envelope
+from twin.optimize.cooling_curves import cooling_curves, lower_convex_envelope
 from twin.workload import ConstantProfile
 
 

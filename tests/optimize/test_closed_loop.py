@@ -70,7 +70,7 @@ def test_quasi_steady_runs_the_electrical_network_over_the_simulated_load(day, c
 def test_network_pass_closes_the_balance_on_an_islanded_site():
     from twin.electrical.network import ElectricalNetwork
     from twin.optimize.closed_loop import network_pass
-    from twin.optimize.site_inputs import site_dispatch_inputs
+    from twin.optimize.from_site import site_dispatch_inputs
 
     site = twin.load_site("colossus2")
     x = site_dispatch_inputs(site, start="2025-07-14", days=1, cooling=False)

@@ -15,7 +15,7 @@ from twin.electrical.turbine import GasTurbine, fuel_power
 from twin.errors import InputError
 from twin.optimize import InfeasiblePlan, dispatch, plan_site, site_dispatch_inputs
 from twin.optimize.prices import synthetic_ercot_year
-from twin.optimize.site_inputs import price_notice
+from twin.optimize.from_site import price_notice
 from twin.optimize.tariffs import bill
 from twin.workload import ConstantProfile, ScheduleProfile
 

@@ -27,7 +27,7 @@ from twin.optimize.inputs import (
     VirtualPPA,
 )
 from twin.optimize.mpc import rolling_horizon
-from twin.optimize.site_inputs import SiteDispatchInputs, SitePlan, plan_site, site_dispatch_inputs, write_plan
+from twin.optimize.from_site import SiteDispatchInputs, SitePlan, plan_site, site_dispatch_inputs, write_plan
 from twin.optimize.closed_loop import verify_plan
 
 __all__ = [

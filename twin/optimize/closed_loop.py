@@ -87,8 +87,8 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
                 it_step: float | None = None, max_dynamic_days: float = 2.0, weather=None) -> tuple[dict, xr.Dataset]:
     """Run ``plan`` through :func:`twin.simulate` and compare (see the module docstring).
 
-    ``plan``: a :class:`~twin.optimize.site_inputs.SitePlan`, or a plan Dataset
-    from :func:`~twin.optimize.site_inputs.plan_site` with its ``inputs``.
+    ``plan``: a :class:`~twin.optimize.from_site.SitePlan`, or a plan Dataset
+    from :func:`~twin.optimize.from_site.plan_site` with its ``inputs``.
     ``mode``: ``"dynamic"`` (co-simulation with the electrical network) or
     ``"quasi_steady"`` (plant steady state each plant step, electrical off);
     default dynamic up to ``max_dynamic_days``.  ``plant_step`` (s): default the

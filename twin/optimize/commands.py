@@ -239,7 +239,7 @@ def dispatch_command(
                                                      "design:LOC:COND or heatwave:LOC[:YEARS] (default: the site's)"),
 ) -> None:
     """Plan a site's power: grid, turbines, Megapacks, flexible training load; savings against a baseline."""
-    from twin.optimize.site_inputs import plan_site, price_notice, write_plan
+    from twin.optimize.from_site import plan_site, price_notice, write_plan
     from twin.site import load_site
     from twin.workload import ConstantProfile
 
@@ -301,7 +301,7 @@ def dispatch_command(
         seen = None if forecast == "perfect" else forecast
         if forecast not in ("perfect", "seasonal_naive"):
             from twin.optimize.prices import CENTRAL, read_prices
-            from twin.optimize.site_inputs import _on_grid
+            from twin.optimize.from_site import _on_grid
 
             if not Path(forecast).is_file():
                 raise InputError.one(COMMAND_LINE, "--forecast", repr(forecast),

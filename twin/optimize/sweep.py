@@ -136,7 +136,7 @@ def _start_in(start: str, year: int) -> str:
 
 def plan_case(site, settings: dict, options: dict) -> dict:
     """Plan one case on a worker: scalars of the plan and its baseline, or a failure with its reason."""
-    from twin.optimize.site_inputs import plan_site
+    from twin.optimize.from_site import plan_site
 
     kwargs = dict(options)
     prices = kwargs.pop("prices", None)

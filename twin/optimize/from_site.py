@@ -17,7 +17,7 @@
   is ``F - curtailment_max * min(IT)`` and the ceiling ``F + min(IT peak - IT)``,
   the tightest over the horizon.
 - **cooling**: a :class:`~twin.optimize.inputs.CoolingSurrogate` per step from
-  :func:`twin.thermal.surrogate.cooling_curves` (the plant model's convex
+  :func:`twin.optimize.cooling_curves.cooling_curves` (the plant model's convex
   envelope of cooling power against IT load) at the weather of the step's
   midpoint, the site's own typical year in local standard time (interpolated
   from hourly values).  Breakpoints span only the IT loads the plan can reach
@@ -465,7 +465,7 @@ def NOx_cap_per_year(site) -> float:
 
 def _fractions(lo: float, hi: float) -> np.ndarray:
     """Cooling-curve breakpoints (fractions of IT peak) from ``lo`` to ``hi`` with the surrogate's inside."""
-    from twin.thermal.surrogate import FRACTIONS
+    from twin.optimize.cooling_curves import FRACTIONS
 
     lo, hi = max(lo, 0.02), min(hi, 1.0)
     if hi - lo < 0.02:
@@ -502,7 +502,7 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
     """
     from twin.electrical.network import ElectricalNetwork
     from twin.site import load_site
-    from twin.thermal.surrogate import cooling_curves
+    from twin.optimize.cooling_curves import cooling_curves
     from twin.weather import load_weather
     from twin.workload import ConstantProfile
 
