@@ -167,6 +167,7 @@ def test_the_cli_summary_of_an_outage_without_backup_says_racks_and_plant_stoppe
     assert len(re.findall(r"│ from 2025-07-21T14:1\d:\d\d-05:00, 10\.\d", out)) == 2, out  # both rows: when, how long
     assert "NOT HELD: unserved energy:" in out
     assert "held on every loop while the plant" in out and "had power" in out
+    assert re.search(r"BESS state of charge\s*│\s*no battery", out), out  # not "0.00 - 0.00"
 
 
 def study(step: float, solver: Solver = Solver()) -> xr.Dataset:

@@ -278,7 +278,8 @@ def summarise_run(ds) -> Table:
             ("site demand ramp, max over 1 s", f"{a['electrical_P_demand_ramp_max_1s'] / 1e6:,.2f} MW/s"),
             ("grid oscillation 0.1-20 Hz (rms)", _mw_or_na(a["electrical_P_poi_oscillation_rms"])),
             ("site demand oscillation 0.1-20 Hz", _mw_or_na(a["electrical_P_demand_oscillation_rms"])),
-            ("BESS state of charge", f"{a['electrical_soc_min']:.2f} - {a['electrical_soc_max']:.2f}"),
+            ("BESS state of charge", f"{a['electrical_soc_min']:.2f} - {a['electrical_soc_max']:.2f}"
+             if a["electrical_soc_max"] > 0 else "no battery"),
             ("turbine fuel / NOx", f"{a['electrical_fuel'] / 1.055e9:,.0f} MMBtu / {a['electrical_NOx']:,.1f} kg"),
             ("unserved energy", f"{a['electrical_E_unserved'] / 3.6e9:,.3f} MWh"),
             ("UPS ride-through", f"{a['electrical_ups_ride_through_time']:,.0f} s"),
