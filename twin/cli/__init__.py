@@ -351,6 +351,7 @@ def simulate_command(
                                                     "0.1 K of a Radau rtol 1e-8 reference and cooling "
                                                     "electricity within 0.15 %; step=2 for 0.05 % "
                                                     "(README, tests/test_engine.py)"),
+    overlay: Optional[Path] = typer.Option(None, help="calibrated parameters (TOML from twin telemetry calibrate)"),
 ) -> None:
     """Simulate a site's racks and cooling plant and print the headline numbers."""
     from rich.progress import Progress
@@ -375,6 +376,10 @@ def simulate_command(
 
         ctx.with_resource(claim(out))  # held until the command ends
     site = load_site(site_name)
+    if overlay is not None:  # read and checked before any work; simulate reads it again
+        from twin.telemetry.calibrate import read_overlay
+
+        read_overlay(overlay, site)
     profile = make_workload(workload, site)
     chosen = None
     if scenario is not None:  # parsed here to refuse a bad scenario before any work; simulate parses it again
@@ -394,7 +399,8 @@ def simulate_command(
         ds = simulate(site, start=start, duration=hours * 3600, weather=weather, workload=profile,
                       resolution=resolution, plant_step=plant_step, mode=mode, scenario=scenario,
                       electrical=control, electrical_resolution=electrical_resolution, it_step=it_step,
-                      solver=plant_solver, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                      solver=plant_solver, overlay=overlay,
+                      progress=lambda done, total: bar.update(task, completed=done, total=total))
     print_summary(ds)
     if chosen is not None:
         table = ride_through_table(ds)

@@ -210,16 +210,23 @@ def forecast_command(site_name: str = typer.Argument(..., metavar="SITE"),
                      case: list[str] = typer.Option([], help="scenario (repeatable; default chiller_trip, "
                                                      "tower_fan_failure, pump_trip, utility_outage)"),
                      hours: float = typer.Option(2.0, help="hours to run forward"),
-                     plant_step: float = typer.Option(10.0, help="plant step (s)")) -> None:
+                     plant_step: float = typer.Option(10.0, help="plant step (s)"),
+                     overlay: Optional[Path] = typer.Option(None, help="calibrated parameters (from twin telemetry "
+                                                            "calibrate), in the replay and the forecasts")) -> None:
     """From the latest measured operating point, run failure cases forward: time to throttle, to trip."""
     from twin.telemetry.forecast import CASES, forecast, operating_point
     from twin.telemetry.replay import replay
 
     site, tagmap, data = _load(site_name, map_path, telemetry)
-    point = operating_point(replay(site, data, tagmap), site)
+    parameters = None
+    if overlay is not None:
+        from twin.telemetry.calibrate import read_overlay
+
+        parameters = read_overlay(overlay, site)
+    point = operating_point(replay(site, data, tagmap, parameters=parameters), site)
     console.print(f"now: {point['time']:%Y-%m-%d %H:%M} UTC, IT load {point['fraction']:.0%} of peak, "
                   f"outdoor {point['T_dry_bulb']:.1f} degC dry bulb / {point['T_wet_bulb']:.1f} degC wet bulb")
-    frame = forecast(site, point, case or CASES, hours=hours, plant_step=plant_step)
+    frame = forecast(site, point, case or CASES, hours=hours, plant_step=plant_step, overlay=overlay)
     table = Table(title=f"{site.name}: failure now, {hours:g} h forward")
     labels = {"time_to_throttle_s": "to throttle", "time_to_shutdown_s": "to shutdown",
               "time_to_rack_trip_s": "to rack trip", "peak_coolant_inlet_degC": "peak rack inlet",

@@ -32,7 +32,7 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
              mode: str = "dynamic", scenario: str | Scenario | None = None, events=(),
              out_of_service: dict[str, float] | None = None, setpoints: xr.DataArray | None = None,
              electrical: ElectricalControl | bool = True, electrical_resolution: str = "plant",
-             seed: int = 0, progress=None, solver: Solver | None = None) -> xr.Dataset:
+             seed: int = 0, progress=None, solver: Solver | None = None, overlay=None) -> xr.Dataset:
     """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
 
     weather: a spec for :func:`twin.weather.load_weather` (default: the site's own, or the
@@ -52,7 +52,10 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     ``*_it`` variables on a ``time_it`` axis); progress: a callable
     ``progress(done, total)`` called after each plant step; solver: how the plant ODEs are
     integrated between communication points (:class:`twin.simulation.plant.Solver`; the
-    communication step is ``plant_step``).  A dynamic run starts from
+    communication step is ``plant_step``); overlay: calibrated parameters, the path of an
+    overlay TOML written by ``twin telemetry calibrate`` (or a dict ``{"UA_cdu[gb200]": 0.6}``),
+    multipliers of the assembled model (:func:`twin.telemetry.model.apply`: CDU UA per group,
+    chiller COP and facility pump power per loop), recorded in the result's attributes.  A dynamic run starts from
     the healthy plant's steady state at the first step's load and weather.
     """
     site = load_site(site) if isinstance(site, str) else site
@@ -84,18 +87,20 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
                    solver={k: v for k, v in dataclasses.asdict(solver).items()})
     attrs = provenance(site, start=first, zone=zone, weather=weather, scenario=scenario, workload=workload,
                        events=events, options=options)
+    multipliers, overlay_attrs = _overlay(overlay, site)
+    attrs.update(overlay_attrs)
     if mode == "quasi_steady":
         if events:
             raise InputError.one("simulate", "mode", "'quasi_steady' with scenario events",
                                  "mode='dynamic' for failures that start and end within the run")
-        model = build(site, out_of_service=out_of_service)
+        model = _calibrated(build(site, out_of_service=out_of_service), multipliers)
         ds = _quasi_steady(model, wx, workload, plant_step, t0, _schedule(setpoints, wx, model.loops, first, plant_step, zone))
         return finish(ds, start=first, provenance_attrs=attrs)
     for plant, fraction in (out_of_service or {}).items():
         events += [EquipmentOutage(kind, 0.0, np.inf, fraction, plant) for kind in ("tower", "dry_cooler", "chiller")]
     # one BLAS thread: the rack kernel's small matrix products lose to thread hand-offs on shared cores
     with threadpool_limits(1, "blas"):
-        model = build(site)
+        model = _calibrated(build(site), multipliers)
         control = ElectricalControl() if electrical is True else electrical or None
         network = None
         if control is not None:  # the model's network, with the run's controls
@@ -104,6 +109,31 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
         ds = _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
                       tuple(events), _schedule(setpoints, wx, model.loops, first, plant_step, zone), network, electrical_resolution, solver)
     return finish(ds, start=first, provenance_attrs=attrs)
+
+
+def _overlay(overlay, site: Site) -> tuple[dict[str, float], dict]:
+    """Multipliers of an overlay (a path to its TOML, or a dict) and what records it in the result."""
+    if overlay is None:
+        return {}, {"overlay": "", "overlay_sha256": "", "overlay_parameters": ""}
+    # twin.telemetry builds on the engine: imported when an overlay is given
+    from twin.results import file_hash
+    from twin.telemetry.calibrate import read_overlay
+
+    if isinstance(overlay, dict):
+        multipliers, where, digest = {str(k): float(v) for k, v in overlay.items()}, "given by the caller", ""
+    else:
+        multipliers, where, digest = read_overlay(overlay, site), str(overlay), file_hash(overlay)
+    return multipliers, {"overlay": where, "overlay_sha256": digest,
+                         "overlay_parameters": ", ".join(f"{k}={v:.6g}" for k, v in multipliers.items())}
+
+
+def _calibrated(model: Model, multipliers: dict[str, float]) -> Model:
+    """``model`` with an overlay's multipliers (:func:`twin.telemetry.model.apply`, the one that replay uses)."""
+    if not multipliers:
+        return model
+    from twin.telemetry.model import apply
+
+    return apply(model, multipliers)
 
 
 def _schedule(setpoints, wx: xr.Dataset, loops: FacilityLoops, first: pd.Timestamp, plant_step: float,
@@ -319,8 +349,10 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
             key = (i,) + tuple(availability(events, t, kind, lp.plant_names[i]) * cooling
                                for kind in ("tower", "dry_cooler", "chiller"))
             if key not in plants:
-                plants[key] = LoopPlant.share(site.plant(lp.plant_names[i]), lp.plant_share[i],
-                                              dict(zip(("tower", "dry_cooler", "chiller"), key[1:])))
+                share = LoopPlant.share(site.plant(lp.plant_names[i]), lp.plant_share[i],
+                                        dict(zip(("tower", "dry_cooler", "chiller"), key[1:])))
+                # the chiller of the assembled model: the site's, or a calibrated one (an overlay's COP)
+                plants[key] = dataclasses.replace(share, chiller=lp.plants[i].chiller)
             if not flowing[i]:
                 Q_plant_max[i] = 0.0
                 continue

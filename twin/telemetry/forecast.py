@@ -7,8 +7,8 @@ scenario's event at the first step, and reports ``twin.scenarios.ride_through``:
 throttle, to shutdown, to rack trip, peak temperatures and storage hours left.
 
 Limits: the load is held at its last value and spread over the groups in proportion to their
-peak (``twin.simulate`` takes one site fraction); calibrated multipliers are not carried into
-the dynamic run (the engine builds its model from the site file).
+peak (``twin.simulate`` takes one site fraction).  Calibrated multipliers (``overlay``, a
+``twin telemetry calibrate`` TOML or a dict) are applied to the dynamic runs by ``twin.simulate``.
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ def operating_point(ds: xr.Dataset, site) -> dict:
             "T_dry_bulb": float(ds["T_dry_bulb"].values[k]), "T_wet_bulb": float(ds["T_wet_bulb"].values[k])}
 
 
-def forecast(site, point: dict, cases=CASES, *, hours: float = 2.0, plant_step: float = 10.0) -> pd.DataFrame:
-    """Ride-through of each case from ``point`` (see :func:`operating_point`); one row per case."""
+def forecast(site, point: dict, cases=CASES, *, hours: float = 2.0, plant_step: float = 10.0,
+             overlay=None) -> pd.DataFrame:
+    """Ride-through of each case from ``point`` (see :func:`operating_point`); one row per case,
+    with the calibrated parameters of ``overlay`` (path or dict) when given."""
     local = (point["time"] + pd.Timedelta(hours=site.location.time_zone)).floor("min")
     at = f"{local:%H:%M}"
     weather = xr.Dataset({"T_dry_bulb": ((), point["T_dry_bulb"]), "T_wet_bulb": ((), point["T_wet_bulb"])})
@@ -48,7 +50,8 @@ def forecast(site, point: dict, cases=CASES, *, hours: float = 2.0, plant_step: 
     for case in cases:
         spec = case if ":" in case else f"{case}:at={at}"
         ds = simulate(site, start=f"{local:%Y-%m-%d %H:%M}", duration=hours * 3600, plant_step=plant_step,
-                      weather=weather, workload=ConstantProfile(point["fraction"]), scenario=spec)
+                      weather=weather, workload=ConstantProfile(point["fraction"]), scenario=spec,
+                      overlay=overlay)
         metrics = ride_through(ds, 0.0)
         rows.append({"case": spec, **metrics})
     return pd.DataFrame(rows).set_index("case")
