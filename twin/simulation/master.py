@@ -114,7 +114,7 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
 def _overlay(overlay, site: Site) -> tuple[dict[str, float], dict]:
     """Multipliers of an overlay (a path to its TOML, or a dict) and what records it in the result."""
     if overlay is None:
-        return {}, {"overlay": "", "overlay_sha256": "", "overlay_parameters": ""}
+        return {}, {}
     # twin.telemetry builds on the engine: imported when an overlay is given
     from twin.results import file_hash
     from twin.telemetry.calibrate import read_overlay
