@@ -92,9 +92,14 @@ def summary_text(lines: list[str]) -> str:
     return "; ".join(lines) if lines else "none: every correlation inside its validity range"
 
 
-def assess_run(model, ds) -> str:
-    """The ``out_of_range`` text of a simulation result: each loop's plant re-evaluated on the
-    run's own series (plant inlet taken as the loop's return temperature, healthy units)."""
+def assess_run(model, ds, out_of_range=None) -> str:
+    """The ``out_of_range`` text of a simulation result: each loop's plant evaluated on the
+    run's own series (plant inlet taken as the loop's return temperature, healthy units).
+
+    ``out_of_range``, per loop, are the flags of that very evaluation when the run already made
+    it (the quasi-steady plant operates on exactly these series); otherwise the plant is
+    operated here on the run's series.
+    """
     from twin.thermal.plant import operate
 
     lp = model.loops
@@ -102,6 +107,9 @@ def assess_run(model, ds) -> str:
     for i, name in enumerate(ds.loop.values):
         series = [ds[v].isel(loop=i).values for v in ("T_fws_return", "C_fws", "T_fws_supply_set")]
         running = series[1] > 0
-        op = operate(lp.plants[i], *series, ds.T_dry_bulb.values, ds.T_wet_bulb.values)
-        by_loop[f"loop {name}"] = {k: v & running for k, v in op.out_of_range.items()}
+        if out_of_range is None:
+            loop_flags = operate(lp.plants[i], *series, ds.T_dry_bulb.values, ds.T_wet_bulb.values).out_of_range
+        else:
+            loop_flags = out_of_range[i]
+        by_loop[f"loop {name}"] = {k: v & running for k, v in loop_flags.items()}
     return summary_text(report(by_loop, float(ds.attrs["step_s"])))

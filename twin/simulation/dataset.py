@@ -77,7 +77,8 @@ _META = {
 }
 
 
-def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttled, E_stored, mode) -> xr.Dataset:
+def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttled, E_stored, mode,
+             out_of_range=None) -> xr.Dataset:
     g, lp = model.groups, model.loops
     dims = {"group": ("time", "group"), "loop": ("time", "loop")}
     data = dict(state, P_it=P_it, T_die_mean=T_die_mean, n_throttled=n_throttled)
@@ -124,7 +125,7 @@ def _dataset(model: Model, wx, plant_step, P_it, state, *, T_die_mean, n_throttl
                       attrs={"site": model.site.name, "mode": mode, "weather": str(wx.attrs.get("location", "")),
                              "title": f"twin simulation of {model.site.name}"})
     ds.attrs["weather_source"] = str(wx.attrs.get("source", ""))
-    ds.attrs["out_of_range"] = validity.assess_run(model, ds)
+    ds.attrs["out_of_range"] = validity.assess_run(model, ds, out_of_range)
     return ds
 
 

@@ -201,13 +201,15 @@ def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0:
     t = t0 + np.arange(wx.sizes["time"] + 1) * plant_step
     fraction = workload.site_fraction(t)[:-1]
     P_it = fraction[:, None] * g.P_peak * g.n_racks
-    state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values, T_set)
+    state = steady_state(model, P_it, wx["T_dry_bulb"].values, wx["T_wet_bulb"].values, T_set, validity=True)
+    out_of_range = state.pop("out_of_range")
     zero = np.zeros(len(fraction))
     loops = np.zeros((len(fraction), len(model.loops.names)))
     state.update(n_shutdown=np.zeros(P_it.shape), n_tripped=np.zeros(P_it.shape), Q_flow_storage_gains=loops, storage_hours_left=loops + np.nan,
                  T_fws_supply_set=T_set)
     return _dataset(model, wx, plant_step, P_it, state, T_die_mean=state["T_die_max"],
-                    n_throttled=np.zeros(P_it.shape), E_stored=zero, mode="quasi_steady")
+                    n_throttled=np.zeros(P_it.shape), E_stored=zero, mode="quasi_steady",
+                    out_of_range=out_of_range)
 
 
 def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,

@@ -14,7 +14,8 @@ from twin.thermal.rack_array import rack_steady_state
 #: Facility supply temperature above which no steady state is accepted (degC): the water would boil.
 WATER_LIMIT = 95.0
 
-def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterations: int = 60) -> dict[str, np.ndarray]:
+def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterations: int = 60,
+                 validity: bool = False) -> dict:
     """Steady operation at IT power ``P_it`` (W per group, shape (..., G)) and weather (shape (...)).
 
     Controllers sit at their set-points where they can reach them; where the
@@ -22,7 +23,9 @@ def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterati
     of the loop (found by iteration on those points only).  ``T_set`` (degC,
     shape (..., L)) replaces the loops' facility supply set-points, with the
     CDU set-points following at their design approach.  Vectorised over the
-    leading axes (time).  Returns arrays named as the simulation's variables.
+    leading axes (time).  Returns arrays named as the simulation's variables; with
+    ``validity`` also ``"out_of_range"``: per loop, the plant's ``out_of_range`` flags at the
+    operating points returned (the one plant evaluation, not a second).
     """
     lp = model.loops
     P_it = np.asarray(P_it, dtype=float)
@@ -33,6 +36,7 @@ def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterati
     T_wb = np.broadcast_to(np.asarray(T_wet_bulb, dtype=float), shape).reshape(-1)
     T_set = np.broadcast_to(lp.T_set if T_set is None else np.asarray(T_set, float), shape + (L,)).reshape(-1, L)
     state = _loop_pass(model, P, T_set.copy(), T_db, T_wb, T_set)
+    flags = state.pop("out_of_range")
     todo = np.flatnonzero((state["T_plant"] > T_set + 1e-9).any(axis=-1))
     for _ in range(iterations):
         if todo.size == 0:
@@ -40,6 +44,11 @@ def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterati
         T_next = np.maximum(state["T_plant"][todo], T_set[todo])
         part = _loop_pass(model, P[todo], T_next, T_db[todo], T_wb[todo], T_set[todo])
         moved = np.abs(part["T_plant"] - T_next).max(axis=-1) > 1e-7
+        for loop_flags, part_flags in zip(flags, part.pop("out_of_range")):
+            for check in loop_flags.keys() - part_flags.keys():
+                loop_flags[check][todo] = False
+            for check, mask in part_flags.items():
+                loop_flags.setdefault(check, np.zeros(len(P), dtype=bool))[todo] = mask
         for name, value in part.items():
             state[name][todo] = value
         state["T_fws_supply"][todo] = T_next
@@ -54,7 +63,11 @@ def steady_state(model: Model, P_it, T_dry_bulb, T_wet_bulb, T_set=None, iterati
                              "enough heat-rejection units in service for the load (or a dynamic run, which "
                              "shows the loop heating up)")
     state.pop("T_plant")
-    return {name: value.reshape(shape + value.shape[1:]) for name, value in state.items()}
+    out = {name: value.reshape(shape + value.shape[1:]) for name, value in state.items()}
+    if validity:
+        out["out_of_range"] = [{check: mask.reshape(shape) for check, mask in loop_flags.items()}
+                               for loop_flags in flags]
+    return out
 
 
 def _loop_pass(model: Model, P, T_supply, T_db, T_wb, T_set) -> dict[str, np.ndarray]:
@@ -94,4 +107,5 @@ def _loop_pass(model: Model, P, T_supply, T_db, T_wb, T_set) -> dict[str, np.nda
         Q_flow_removed=stack("Q_flow_removed"), Q_flow_to_atmosphere=stack("Q_flow_rejected"),
         m_flow_water_use=stack("m_flow_water_use"), n_chillers_on=stack("n_chillers_on"),
         P_tcs_pumps=np.broadcast_to(g.P_tcs_pumps, P.shape).copy(),
-        P_air_fans=P_air_fans, Q_flow_electrical_losses=losses, T_plant=stack("T_supply"))
+        P_air_fans=P_air_fans, Q_flow_electrical_losses=losses, T_plant=stack("T_supply"),
+        out_of_range=[dict(p.out_of_range) for p in plant])
