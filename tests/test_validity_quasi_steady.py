@@ -55,3 +55,33 @@ def test_steady_state_flags_are_those_of_its_operating_points(site_name, out_of_
             flagged += int(mask.sum())
     assert flagged > 0
     assert "out_of_range" not in steady_state(model, P[:2], T_db[:2], T_wb[:2])
+
+
+def test_steady_state_in_blocks_equals_one_pass(monkeypatch):
+    """Year-long runs evaluate the operating points in blocks; the result is the same, bit for bit,
+    with the flags of the validity report, including points the iteration moved."""
+    from twin.simulation import steady
+
+    site = twin.load_site("colossus1")
+    model = build(site)
+    n = 50
+    P = np.linspace(0.1, 0.9, n)[:, None] * model.groups.P_peak * model.groups.n_racks
+    T_db, T_wb = np.linspace(5.0, 40.0, n), np.linspace(2.0, 28.0, n)
+    real = steady.operate
+
+    def warm(plant, T_return, C, T_set, T_dry_bulb, T_wet_bulb):
+        op = real(plant, T_return, C, T_set, T_dry_bulb, T_wet_bulb)
+        return op._replace(T_supply=np.where(T_dry_bulb > 30.0, op.T_supply + 0.3, op.T_supply))
+
+    monkeypatch.setattr(steady, "operate", warm)
+    whole = steady_state(model, P, T_db, T_wb, validity=True)
+    monkeypatch.setattr(steady, "BLOCK", 7)
+    blocks = steady_state(model, P, T_db, T_wb, validity=True)
+    assert whole.keys() == blocks.keys()
+    for name in whole:
+        if name != "out_of_range":
+            np.testing.assert_array_equal(blocks[name], whole[name], err_msg=name)
+    for a, b in zip(whole["out_of_range"], blocks["out_of_range"]):
+        assert a.keys() == b.keys()
+        for check in a:
+            np.testing.assert_array_equal(b[check], a[check], err_msg=check.describe())
