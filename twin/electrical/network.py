@@ -627,6 +627,14 @@ class ElectricalNetwork:
 
         au, bu, as_, bs = self._transformer_coefficients()
         battery = self.battery
+        if battery is not None:  # the compiled form of the tested battery_step (bit-equal), the numpy one without numba
+            try:
+                from twin.electrical._bess_kernel import battery_step_scalar
+            except ImportError:  # pragma: no cover - numba is a dependency
+                def battery_step_scalar(P_rated, E_min, E_max, eta, E, P_request, dt):
+                    P, E_next = battery_step(battery, E, P_request, dt)
+                    return float(P), float(E_next)
+            bess_args = (float(battery.P_rated), float(battery.E_min), float(battery.E_max), battery.efficiency)
         ramp_step = None if c.poi_ramp_limit is None else c.poi_ramp_limit * dt
         E_ups_max = self._E_ups_max()
         P_recharge_max = 0.0 if self.ups is None else c.ups_recharge_fraction * self.n_ups * self.ups.P_rated
@@ -715,8 +723,7 @@ class ElectricalNetwork:
             # BESS within power and energy limits
             B = D - F - G
             if battery is not None:  # the tested battery step: power and energy limits, stored energy after
-                B, E_next = battery_step(battery, E, B, dt)
-                B, E_next = float(B), float(E_next)
+                B, E_next = battery_step_scalar(*bess_args, float(E), float(B), float(dt))
             else:
                 B = 0.0
             r = D - F - G - B
