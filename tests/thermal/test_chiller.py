@@ -201,9 +201,69 @@ def test_carnot_chiller_against_a_manufacturers_table_to_18_degC_leaving_water(c
     # the validity range is the span of this table (and of the EIR curve sets, inside it)
     from twin.validity import RANGES
     lift = T_condenser + unit.dT_condenser - (T_leaving - unit.dT_evaporator)
-    assert (RANGES["carnot_T_leaving"].low, RANGES["carnot_T_leaving"].high) == (T_leaving.min(), T_leaving.max())
+    assert RANGES["carnot_T_leaving"].low == T_leaving.min()  # (the warm end: the heat pump's table, below)
     assert RANGES["carnot_lift"].low == pytest.approx(lift.min(), abs=0.05)
     assert RANGES["carnot_lift"].high == pytest.approx(lift.max(), abs=0.05)
+
+
+@pytest.fixture(scope="module")
+def wamak_twd220(reference_dir):
+    """The WAMAK table in the model's terms: (evaporator water leaving, condenser water entering,
+    condenser water leaving) in degC, cooling COP (-).  The table gives heating capacity and power
+    at the evaporator's entering and the condenser's leaving water; cooling capacity is heating
+    minus power, and the other water temperatures follow at the record's nominal flows
+    (27.35 m3/h evaporator, 29.07 m3/h condenser; water at 997 kg/m3, 4184 J/(kg K))."""
+    table = np.loadtxt(reference_dir / "heat_pump_wamak_twd220.csv", delimiter=",", skiprows=1)
+    T_evaporator_entering, T_condenser_leaving, Q_flow_condenser, P = table.T
+    Q_flow_evaporator = Q_flow_condenser - P
+    m_flow_evaporator, m_flow_condenser = 27.35 / 3600.0 * 997.0, 29.07 / 3600.0 * 997.0
+    T_leaving = T_evaporator_entering - Q_flow_evaporator / (m_flow_evaporator * 4184.0)
+    T_condenser = T_condenser_leaving - Q_flow_condenser / (m_flow_condenser * 4184.0)
+    return T_leaving, T_condenser, T_condenser_leaving, Q_flow_evaporator / P
+
+
+def test_carnot_chiller_against_a_warm_source_heat_pump_table_to_37_degC_leaving_water(wamak_twd220):
+    """WAMAK TWW220 (water-to-water, 220 kW, R513A; manufacturer's product sheet, EN 14511
+    package of Modelica Buildings): a machine built for warm source water, -5 to 45 degC entering
+    the evaporator.  Its rows at 55-60 degC condenser water (condensing near the air-cooled
+    chillers' 49-59 degC at 35-45 degC air) inside the checked lift span give 12-37 degC leaving
+    water.  Calibrated at 30 degC entering / 55 degC condenser water (24.8 degC leaving, 41 K
+    lift), the constant Carnot fraction holds within 3.5 % from 25 to 37 degC leaving water
+    (lift 26-41 K: where Colossus 2's chillers trim); towards the largest lifts of the span it is
+    optimistic (+22 % at 56 K), as the compressor's efficiency falls away from its design
+    pressure ratio.  With the Carrier table (a 7 degC machine, +30 % at its smallest lift) this
+    brackets the model: its form holds at warm water for a machine built for it; what a
+    particular chiller reaches there depends on its design lift."""
+    T_leaving, T_condenser, T_condenser_leaving, COP = wamak_twd220
+    unit = CarnotChiller(Q_flow_nominal=220e3, COP_nominal=1.0, T_leaving_nominal=0.0, T_condenser_nominal=0.0,
+                         EIRFPLR=Quadratic((0.0, 0.0, 1.0), 0.0, 1.0), PLR_min=0.1, PLR_max=1.0,
+                         min_unloading_ratio=0.1, T_condenser_max=80.0)
+    lift = T_condenser + unit.dT_condenser - (T_leaving - unit.dT_evaporator)
+    span = (T_condenser_leaving <= 60.0) & (lift <= 56.7)
+    assert span.sum() == 57
+    i = np.flatnonzero((T_condenser_leaving == 55.0) & (np.abs(T_leaving - 24.78) < 0.01))[0]
+    assert COP[i] == pytest.approx(5.281, abs=5e-4) and lift[i] == pytest.approx(41.05, abs=0.01)
+    import dataclasses
+
+    unit = dataclasses.replace(unit, COP_nominal=float(COP[i]), T_leaving_nominal=float(T_leaving[i]),
+                               T_condenser_nominal=float(T_condenser[i]))
+    assert unit.eta_carnot == pytest.approx(0.741, abs=5e-4)
+    deviation = unit.COP_full_load(T_leaving, T_condenser) / COP - 1.0
+    warm = span & (lift <= 41.1)
+    assert (T_leaving[warm].min(), T_leaving[warm].max()) == (pytest.approx(24.78, abs=0.01),
+                                                              pytest.approx(36.99, abs=0.01))
+    assert deviation[warm].min() > -0.02 and deviation[warm].max() < 0.035
+    assert deviation[span].min() > -0.02 and deviation[span].max() == pytest.approx(0.223, abs=0.002)
+    # hotter condensing (70-80 degC water, beyond every chiller here): a smaller Carnot fraction
+    assert np.all(deviation[(T_condenser_leaving >= 70.0) & (lift <= 56.7)] > 0.05)
+    # the machine and the model stay below Carnot between the water temperatures
+    assert np.all(COP < carnot_cop(T_leaving, T_condenser))
+    assert np.all(unit.COP_full_load(T_leaving, T_condenser)[span] < carnot_cop(T_leaving, T_condenser)[span])
+    # the validity range's warm end is this table's span
+    from twin.validity import RANGES
+
+    assert RANGES["carnot_T_leaving"].high == pytest.approx(T_leaving[span].max(), abs=0.05)
+    assert RANGES["carnot_lift"].low < lift[span].min() and RANGES["carnot_lift"].high > lift[span].max()
 
 
 def test_warm_water_cop_of_the_catalogues_air_cooled_unit_in_values():

@@ -17,10 +17,12 @@ The refrigerant approaches are those a chiller manufacturer's engineer states fo
 below leaving chilled water: G. Oswalt, Advantage Engineering).  Calibrated at the unit's own
 rating, the model follows the published EnergyPlus curve sets inside their limits (tested) and
 a manufacturer's table to 18 degC leaving water (Carrier 30XW-P, EN 14511: within 7.5 % up to
-10 degC / 35 degC condenser water, optimistic by up to 30 % at 15-18 degC), and it is not clamped
-where the curves are; above 18 degC leaving water no published table was found, only the Carnot
-limit is checked (COP stays below the Carnot COP between the same water temperatures), and a run
-reports the hours there (:mod:`twin.validity`).
+10 degC / 35 degC condenser water, optimistic by up to 30 % at 15-18 degC) and a warm-source heat
+pump's table to 37 degC leaving water (WAMAK TWW220: a constant Carnot fraction within 3.5 % at
+25-37 degC and 26-41 K lift, optimistic by up to 22 % towards 56 K), and it is not clamped where
+the curves are.  Below the smallest lift of those tables (23.7 K) and above 37 degC leaving water
+only the Carnot limit is checked (COP stays below the Carnot COP between the same water
+temperatures), and a run reports the hours there (:mod:`twin.validity`).
 
 Model (x = leaving chilled-water temperature, y = entering condenser temperature, degC)::
 
@@ -47,6 +49,9 @@ References:
   35 degC (95 F) entering air: AHRI Standard 550/590.
 - Wetter et al., Modelica Buildings library, ``Buildings.Fluid.Chillers.Carnot_TEva``
   (Carnot-efficiency chiller with approach temperatures and a part-load polynomial).
+- WAMAK, product sheet 2023/24 of the TWW220 water-to-water heat pump (R513A), as tabulated in
+  Modelica Buildings ``Buildings.Fluid.HeatPumps.ModularReversible.Data.TableData2D.EN14511.
+  WAMAK_WaterToWater_220kW`` (tests/data/heat_pump_wamak_twd220.csv).
 - G. Oswalt, Advantage Engineering (chiller manufacturer), engineering notes: condensing
   temperature 25 F above ambient air / 20 F above condenser water, evaporating 10 F below the
   leaving water; EER 11.3 at 95 F air and 17.1 at 70 F air for 50 F water
