@@ -56,7 +56,7 @@ BTU_PER_KWH = 1055.056 / 3.6e6          # heat rate unit in J/J
 USD_PER_MMBTU = 1.0 / 1.055056e9        # fuel price unit in USD/J
 
 
-def _facility_load(time: pd.DatetimeIndex, IT_W: float, pue_low: float, pue_high: float, seed: int) -> np.ndarray:
+def _facility_load(time: pd.DatetimeIndex, P_it: float, pue_low: float, pue_high: float, seed: int) -> np.ndarray:
     """IT load with training dips times a PUE that follows a synthetic outdoor temperature."""
     rng = np.random.default_rng(seed)
     day = np.asarray(time.day_of_year)
@@ -64,7 +64,7 @@ def _facility_load(time: pd.DatetimeIndex, IT_W: float, pue_low: float, pue_high
     warmth = 0.5 - 0.5 * np.cos(2 * np.pi * (day - 15) / 365)            # 0 in January, 1 in July
     afternoon = 0.5 + 0.5 * np.sin(2 * np.pi * (hour - 9) / 24)
     pue = pue_low + (pue_high - pue_low) * (0.7 * warmth + 0.3 * afternoon)
-    IT = IT_W * (0.97 + 0.03 * rng.random(len(time)))
+    IT = P_it * (0.97 + 0.03 * rng.random(len(time)))
     IT[rng.random(len(time)) < 0.01] *= 0.85                                # checkpoints / restarts
     return IT * pue
 
@@ -76,23 +76,23 @@ def cortex_inputs(step_s: float = 3600.0, *, year: int = 2025) -> DispatchInputs
     flexible_W = 17.0 * MW
     return DispatchInputs(
         time=time, step_s=step_s,
-        load_W=_facility_load(time, 122 * MW, 1.18, 1.35, seed=1),
-        grid=GridConnection(P_import_max_W=260 * MW, P_export_max_W=131 * MW),
+        P_load=_facility_load(time, 122 * MW, 1.18, 1.35, seed=1),
+        grid=GridConnection(P_import_max=260 * MW, P_export_max=131 * MW),
         tariff=ercot_tariff(market.prices, time, market.coincident_peaks),
-        flexible=FlexibleLoad(energy_J=flexible_W * 86400, period="day", P_max_W=2 * flexible_W, curtailment_max=1.0),
-        bess=Battery(P_max_W=131 * MW, E_max_J=262 * MWH, eta_charge=0.95, eta_discharge=0.95, soc_min=0.05,
-                     soc_max=0.95, soc_initial=0.5, degradation_cost_USD_per_J=8.0 / MWH),
+        flexible=FlexibleLoad(E=flexible_W * 86400, period="day", P_max=2 * flexible_W, curtailment_max=1.0),
+        bess=Battery(P_max=131 * MW, E_max=262 * MWH, eta_charge=0.95, eta_discharge=0.95, soc_min=0.05,
+                     soc_max=0.95, soc_initial=0.5, degradation_cost=8.0 / MWH),
     )
 
 
-def _turbine(name, count, P_max_MW, heat_rates_btu_kwh, start_cost, NOx_kg_per_J):
+def _turbine(name, count, P_max_MW, heat_rates_btu_kwh, start_cost, NOx_factor):
     """A turbine type with a 2-segment convex fuel curve from heat rates at 50 %, 75 %, 100 % load."""
     P = np.array([0.5, 0.75, 1.0]) * P_max_MW * MW
     fuel = P * np.asarray(heat_rates_btu_kwh) * BTU_PER_KWH
-    return TurbineType(name=name, count=count, P_max_W=P[-1], P_min_W=P[0], P_W=P, fuel_W=fuel,
-                       fuel_price_USD_per_J=3.5 * USD_PER_MMBTU, start_cost_USD=start_cost,
-                       min_up_s=2 * 3600, min_down_s=3600, ramp_W_per_s=0.15 * P_max_MW * MW / 60,
-                       NOx_kg_per_J=NOx_kg_per_J, CO2_kg_per_J=5.6e-8, starts_per_year_max=22,
+    return TurbineType(name=name, count=count, P_max=P[-1], P_min=P[0], P=P, fuel=fuel,
+                       fuel_price=3.5 * USD_PER_MMBTU, start_cost=start_cost,
+                       min_up_s=2 * 3600, min_down_s=3600, ramp_limit=0.15 * P_max_MW * MW / 60,
+                       NOx_factor=NOx_factor, CO2_factor=5.6e-8, starts_per_year_max=22,
                        units_on_initial=count)
 
 
@@ -116,13 +116,13 @@ def colossus2_inputs(step_s: float = 900.0, *, days: int = 7, start: str = "2025
     load[hall_down] *= 0.7                                                       # a hall down for maintenance
     return DispatchInputs(
         time=time, step_s=step_s,
-        load_W=load,
-        grid=GridConnection(P_import_max_W=30 * MW),
+        P_load=load,
+        grid=GridConnection(P_import_max=30 * MW),
         tariff=tva_mlgw_tariff(market.prices, time),
-        bess=Battery(P_max_W=168 * 1.93 * MW, E_max_J=168 * 3.9 * MWH, soc_min=0.05, soc_max=0.95,
-                     soc_initial=0.5, degradation_cost_USD_per_J=8.0 / MWH),
+        bess=Battery(P_max=168 * 1.93 * MW, E_max=168 * 3.9 * MWH, soc_min=0.05, soc_max=0.95,
+                     soc_initial=0.5, degradation_cost=8.0 / MWH),
         turbines=turbines,
-        emissions=Emissions(NOx_max_kg=NOx_kg_per_day * days),
+        emissions=Emissions(NOx_max=NOx_kg_per_day * days),
     )
 
 

@@ -22,8 +22,8 @@ def test_plan_overlays_a_simulation_of_the_same_hours():
                         workload=InferenceProfile())
     plan_utc = pd.DatetimeIndex(plan.time).tz_convert("UTC").tz_localize(None)
     np.testing.assert_array_equal(plan_utc.values, sim.time.values)
-    assert plan.IT_W.std() > 0  # a load that moves over the day, so a shifted clock would show
-    np.testing.assert_allclose(plan.IT_W, sim.P_it_total.values, rtol=1e-12)
+    assert plan.P_it.std() > 0  # a load that moves over the day, so a shifted clock would show
+    np.testing.assert_allclose(plan.P_it, sim.P_it_total.values, rtol=1e-12)
 
 
 def test_a_start_with_an_offset_is_that_instant():

@@ -21,11 +21,11 @@ def test_lower_convex_envelope_of_known_points():
 def test_curves_equal_the_simulator_at_their_breakpoints(name):
     site = twin.load_site(name)
     curves = cooling_curves(site, np.array([30.0, 12.0]), np.array([24.0, 8.0]))
-    slopes = np.diff(curves.P_convex, axis=-1) / np.diff(curves.IT_W)
+    slopes = np.diff(curves.P_convex, axis=-1) / np.diff(curves.P_it)
     assert np.all(np.diff(slopes, axis=-1) >= -1e-9)  # convex: slopes never fall
     assert np.all(curves.P_convex <= curves.P_model + 1e-6)
     for k, fraction in enumerate([0.3, 0.8, 1.0]):
-        j = list(np.round(curves.IT_W / curves.IT_W[-1], 6)).index(fraction)
+        j = list(np.round(curves.P_it / curves.P_it[-1], 6)).index(fraction)
         for period, (T_db, T_wb) in enumerate([(30.0, 24.0), (12.0, 8.0)]):
             ds = twin.simulate(site, duration=3600, plant_step=3600, mode="quasi_steady",
                                weather=xr.Dataset({"T_dry_bulb": T_db, "T_wet_bulb": T_wb}),

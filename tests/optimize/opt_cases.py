@@ -25,19 +25,19 @@ def case(load_MW, price_USD_per_MWh, *, step_s: float = 3600.0, start: str = "20
          import_max_MW: float = 1e4, export_max_MW: float = 0.0, **kw) -> DispatchInputs:
     load = np.asarray(load_MW, float) * MW
     time = steps(load.size, start, step_s)
-    tariff = kw.pop("tariff", None) or Tariff(energy_price_USD_per_J=per_mwh(np.broadcast_to(price_USD_per_MWh, load.shape)))
-    return DispatchInputs(time=time, step_s=step_s, load_W=load,
+    tariff = kw.pop("tariff", None) or Tariff(energy_price=per_mwh(np.broadcast_to(price_USD_per_MWh, load.shape)))
+    return DispatchInputs(time=time, step_s=step_s, P_load=load,
                           grid=GridConnection(import_max_MW * MW, export_max_MW * MW), tariff=tariff, **kw)
 
 
 def battery(P_MW, E_MWh, eta=1.0, soc_initial=0.5, **kw) -> Battery:
-    return Battery(P_max_W=P_MW * MW, E_max_J=E_MWh * MWH, eta_charge=eta, eta_discharge=eta,
+    return Battery(P_max=P_MW * MW, E_max=E_MWh * MWH, eta_charge=eta, eta_discharge=eta,
                    soc_initial=soc_initial, **kw)
 
 
 def turbine(name="GT", count=2, P_min_MW=10.0, P_max_MW=30.0, *, points_MW=(10.0, 20.0, 30.0),
             fuel_MW=(30.0, 55.0, 85.0), fuel_price_USD_per_MWh=20.0, **kw) -> TurbineType:
     """Fuel curve: 30 MW of fuel at 10 MW out, then 2.5 and 3.0 MW of fuel per MW (convex)."""
-    return TurbineType(name=name, count=count, P_min_W=P_min_MW * MW, P_max_W=P_max_MW * MW,
-                       P_W=np.asarray(points_MW) * MW, fuel_W=np.asarray(fuel_MW) * MW,
-                       fuel_price_USD_per_J=fuel_price_USD_per_MWh / MWH, **kw)
+    return TurbineType(name=name, count=count, P_min=P_min_MW * MW, P_max=P_max_MW * MW,
+                       P=np.asarray(points_MW) * MW, fuel=np.asarray(fuel_MW) * MW,
+                       fuel_price=fuel_price_USD_per_MWh / MWH, **kw)

@@ -43,7 +43,7 @@ def test_the_plan_through_the_cosimulation(day, cosimulated):
     assert float((ds.T_die_max - ds.T_die_limit).max()) < 0
     # the simulator's controller is billed on its own import: energy cost by hand
     P_poi = ds["P_poi"].values.reshape(-1, m).mean(axis=1)
-    energy = float(np.sum(np.asarray(x.tariff.energy_price_USD_per_J) * P_poi) * x.step_s)
+    energy = float(np.sum(np.asarray(x.tariff.energy_price) * P_poi) * x.step_s)
     assert report["simulated_costs_USD"]["energy"] == pytest.approx(energy, rel=1e-9)
     # it does not follow the plan's battery: the plan-following cost is the comparable one
     assert abs(report["plan_following_cost_gap_fraction"]) < 0.01
@@ -74,7 +74,7 @@ def test_network_pass_closes_the_balance_on_an_islanded_site():
 
     site = twin.load_site("colossus2")
     x = site_dispatch_inputs(site, start="2025-07-14", days=1, cooling=False)
-    IT = np.repeat(x.IT_W, 4)
+    IT = np.repeat(x.P_it, 4)
     cooling = 0.1 * IT
     el, dt = network_pass(site, x, IT, cooling, 900.0)
     assert dt == 60.0 and el["P_poi"].size == IT.size * 15

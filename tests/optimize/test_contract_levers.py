@@ -47,7 +47,7 @@ def test_ppa_and_vppa_settle_the_bill_but_leave_the_dispatch(cortex):
     base = site_dispatch_inputs(cortex, days=1, cooling=False)
     x = site_dispatch_inputs(_terms(cortex, ppa_volume=200 * MW, ppa_price=45 / MWH, vppa_volume=100 * MW,
                                     vppa_strike=30 / MWH), days=1, cooling=False)
-    price = np.asarray(x.tariff.energy_price_USD_per_J)
+    price = np.asarray(x.tariff.energy_price)
     plan, plan0 = dispatch(x), dispatch(base)
     costs = dict(zip(plan["category"].values, plan["cost"].values))
     # the site pays the contract price for the volume and is credited the market price for it
@@ -63,9 +63,9 @@ def test_ppa_and_vppa_settle_the_bill_but_leave_the_dispatch(cortex):
 
 def test_co2_cap_per_year_is_prorated(cortex):
     x = site_dispatch_inputs(_terms(cortex, CO2_cap=4e8), days=2, cooling=False)
-    assert x.emissions.CO2_max_kg == pytest.approx(4e8 * 2 / 365)
+    assert x.emissions.CO2_max == pytest.approx(4e8 * 2 / 365)
     assert any("CO2 cap: 400,000 t/yr" in note for note in x.notes)
-    assert site_dispatch_inputs(cortex, days=1, cooling=False).emissions.CO2_max_kg == np.inf
+    assert site_dispatch_inputs(cortex, days=1, cooling=False).emissions.CO2_max == np.inf
 
 
 def test_co2_cap_binds_on_turbines():
@@ -73,12 +73,12 @@ def test_co2_cap_binds_on_turbines():
     x = site_dispatch_inputs(site, days=1, step=3600, start="2025-07-14", cooling=False)
     free = dispatch(x)
     burnt = float(free["CO2"].sum()) if "CO2" in free else None
-    fuel_CO2 = sum(t.CO2_kg_per_J * float(free["P_fuel"].values[g].sum()) * 3600 for g, t in enumerate(x.turbines))
+    fuel_CO2 = sum(t.CO2_factor * float(free["P_fuel"].values[g].sum()) * 3600 for g, t in enumerate(x.turbines))
     assert fuel_CO2 > 0 and (burnt is None or burnt == pytest.approx(fuel_CO2, rel=1e-6))
     capped = site_dispatch_inputs(_terms(site, CO2_cap=0.98 * fuel_CO2 * 365), days=1, step=3600,
                                   start="2025-07-14", cooling=False)
     plan = dispatch(capped)
-    used = sum(t.CO2_kg_per_J * float(plan["P_fuel"].values[g].sum()) * 3600 for g, t in enumerate(x.turbines))
+    used = sum(t.CO2_factor * float(plan["P_fuel"].values[g].sum()) * 3600 for g, t in enumerate(x.turbines))
     assert used <= 0.98 * fuel_CO2 * (1 + 1e-6)
     assert float(plan["objective"]) > float(free["objective"])
 
@@ -89,10 +89,10 @@ def test_demand_response_programme_terms_fill_the_event_file(cortex, tmp_path):
     x = site_dispatch_inputs(_terms(cortex, dr_reduction=30 * MW, dr_credit=20000.0, dr_penalty=3000 / MWH),
                              days=2, start="2025-07-14", events=events, cooling=False)
     (e,) = x.tariff.demand_response
-    assert (e.reduction_W, e.credit_USD) == (30 * MW, 20000.0) and e.penalty_USD_per_J == pytest.approx(3000 / MWH)
+    assert (e.reduction, e.credit) == (30 * MW, 20000.0) and e.penalty == pytest.approx(3000 / MWH)
     firm = site_dispatch_inputs(_terms(cortex, dr_reduction=30 * MW), days=2, start="2025-07-14", events=events,
                                 cooling=False)
-    assert firm.tariff.demand_response[0].penalty_USD_per_J is None
+    assert firm.tariff.demand_response[0].penalty is None
     plan = dispatch(firm)
     hours = (plan.indexes["time"] >= "2025-07-15 16:00") & (plan.indexes["time"] < "2025-07-15 18:00")
     assert plan["P_grid_import"].values[hours].max() <= 370 * MW * (1 + 1e-9)
@@ -103,13 +103,13 @@ def test_demand_response_programme_terms_fill_the_event_file(cortex, tmp_path):
 def test_bess_scale_and_weather(cortex):
     one = site_dispatch_inputs(cortex, days=1, start="2025-07-14", cooling=False)
     two = site_dispatch_inputs(cortex, days=1, start="2025-07-14", cooling=False, bess_scale=2.0)
-    assert two.bess.P_max_W == 2 * one.bess.P_max_W and two.bess.E_max_J == 2 * one.bess.E_max_J
+    assert two.bess.P_max == 2 * one.bess.P_max and two.bess.E_max == 2 * one.bess.E_max
     assert site_dispatch_inputs(cortex, days=1, cooling=False, bess_scale=0).bess is None
     with pytest.raises(InputError, match="bess_scale"):
         site_dispatch_inputs(cortex, days=1, cooling=False, bess_scale=-1)
     typical = site_dispatch_inputs(cortex, days=1, start="2025-07-14")
     hot = site_dispatch_inputs(cortex, days=1, start="2025-07-14", weather="heatwave:austin:50")
-    assert hot.cooling_nominal_W.mean() > typical.cooling_nominal_W.mean()
+    assert hot.P_cooling_nominal.mean() > typical.P_cooling_nominal.mean()
     assert any("heatwave:austin:50" in note for note in hot.notes)
 
 

@@ -51,23 +51,23 @@ def _mixed_inputs():
     price[3] = -20.0
     time = pd.date_range(pd.Timestamp("2025-08-11", tz=TZ), periods=T, freq="h")
     tariff = Tariff(
-        energy_price_USD_per_J=per_mwh(price),
-        export_price_USD_per_J=per_mwh(price - 5),
+        energy_price=per_mwh(price),
+        export_price=per_mwh(price - 5),
         coincident_peak=CoincidentPeak(pd.DatetimeIndex([time[16] + pd.Timedelta(minutes=30)]), 60e-3),
-        ppas=(FixedPricePPA(volume_W=40 * MW, price_USD_per_J=per_mwh(45.0)),),
-        vppas=(VirtualPPA(generation_W=np.clip(np.sin((np.arange(T) % 24 - 6) / 12 * np.pi), 0, None) * 50 * MW,
-                          strike_USD_per_J=per_mwh(40.0), hub_price_USD_per_J=per_mwh(price + 3)),),
-        demand_response=(DemandResponseEvent(time[40], time[42], baseline_W=150 * MW, reduction_W=40 * MW,
-                                             credit_USD=5000.0, penalty_USD_per_J=per_mwh(800.0)),),
+        ppas=(FixedPricePPA(volume=40 * MW, price=per_mwh(45.0)),),
+        vppas=(VirtualPPA(generation=np.clip(np.sin((np.arange(T) % 24 - 6) / 12 * np.pi), 0, None) * 50 * MW,
+                          strike=per_mwh(40.0), hub_price=per_mwh(price + 3)),),
+        demand_response=(DemandResponseEvent(time[40], time[42], baseline=150 * MW, reduction=40 * MW,
+                                             credit=5000.0, penalty=per_mwh(800.0)),),
     )
     IT = 100 + 10 * rng.random(T)
     return case(
         IT + 20, price, start="2025-08-11", tariff=tariff, import_max_MW=300, export_max_MW=50,
-        bess=replace(battery(30, 60, soc_initial=0.4, degradation_cost_USD_per_J=6 / MWH),
+        bess=replace(battery(30, 60, soc_initial=0.4, degradation_cost=6 / MWH),
                      eta_charge=0.93, eta_discharge=0.96),
-        flexible=FlexibleLoad(energy_J=15 * MW * 86400, period="day", P_max_W=30 * MW, curtailment_max=0.9),
+        flexible=FlexibleLoad(E=15 * MW * 86400, period="day", P_max=30 * MW, curtailment_max=0.9),
         cooling=CoolingSurrogate(np.array([50.0, 100.0, 160.0]) * MW, np.array([8.0, 14.0, 26.0]) * MW, IT * MW),
-        emissions=Emissions(CO2_price_USD_per_kg=0.05),
+        emissions=Emissions(CO2_price=0.05),
     )
 
 
@@ -78,7 +78,7 @@ def _settle(inputs, plan):
 
 def test_costs_add_up_and_match_settlement_lp():
     inputs = _mixed_inputs()
-    inputs = replace(inputs, grid=replace(inputs.grid, CO2_kg_per_J=0.4 / 3.6e6))
+    inputs = replace(inputs, grid=replace(inputs.grid, CO2_factor=0.4 / 3.6e6))
     plan = dispatch(inputs)
     costs = plan["cost"].to_series()
     assert set(costs.index) == {"energy", "coincident_peak", "demand_response", "ppa", "vppa",
@@ -91,10 +91,10 @@ def test_costs_add_up_and_match_settlement_lp():
 
 
 def test_costs_add_up_and_match_settlement_milp():
-    gt = turbine(count=3, start_cost_USD=250.0, min_up_s=2 * 3600, NOx_kg_per_J=2e-10, CO2_kg_per_J=5.6e-8)
+    gt = turbine(count=3, start_cost=250.0, min_up_s=2 * 3600, NOx_factor=2e-10, CO2_factor=5.6e-8)
     load = [30, 55, 20, 60, 80, 70, 20, 50]
     inputs = case(load, [40, 90, 30, 95, 120, 80, 35, 90], import_max_MW=25, turbines=(gt,),
-                  bess=battery(10, 20, eta=0.95), emissions=Emissions(CO2_price_USD_per_kg=0.03, NOx_max_kg=450.0))
+                  bess=battery(10, 20, eta=0.95), emissions=Emissions(CO2_price=0.03, NOx_max=450.0))
     plan = dispatch(inputs, mip_gap=1e-9)
     costs = plan["cost"].to_series()
     assert costs.sum() == pytest.approx(plan.attrs["solver_objective_USD"], rel=1e-6)
@@ -112,7 +112,7 @@ def test_costs_add_up_and_match_settlement_milp():
 def test_ramp_limit_hand_case():
     # One unit, cheap fuel, 5 MW/h ramp: load jumps 10 -> 30 MW, grid ($1000/MWh) fills the gap while it ramps.
     gt = turbine(count=1, P_min_MW=5.0, P_max_MW=40.0, points_MW=(5.0, 40.0), fuel_MW=(10.0, 80.0),
-                 ramp_W_per_s=5 * MW / 3600, units_on_initial=1)
+                 ramp_limit=5 * MW / 3600, units_on_initial=1)
     plan = dispatch(case([10, 30, 30, 30, 30], 1000.0, turbines=(gt,)), mip_gap=1e-9)
     np.testing.assert_allclose(plan["P_turbine"].values[0] / MW, [10, 15, 20, 25, 30], atol=1e-6)
     np.testing.assert_allclose(plan["P_grid_import"].values / MW, [0, 15, 10, 5, 0], atol=1e-6)
@@ -122,7 +122,7 @@ def test_flexible_energy_per_calendar_day_prorated_at_the_edges():
     # 60 hours from noon: half a day, two full days, and none of the fourth.
     T = 60
     price = 50 + 40 * np.sin(np.arange(T) / 24 * 2 * np.pi)
-    flexible = FlexibleLoad(energy_J=24 * MW * 3600 * 10, period="day", P_max_W=30 * MW, curtailment_max=1.0)
+    flexible = FlexibleLoad(E=24 * MW * 3600 * 10, period="day", P_max=30 * MW, curtailment_max=1.0)
     inputs = case(np.full(T, 50.0), price, flexible=flexible)
     inputs = replace(inputs, time=inputs.time + pd.Timedelta(hours=12))
     plan = dispatch(inputs)
@@ -138,7 +138,7 @@ def test_baseline_and_savings_table():
     plan = dispatch(inputs)
     base_inputs = baseline_inputs(inputs)
     assert base_inputs.bess is None and base_inputs.flexible is None
-    np.testing.assert_allclose(base_inputs.load_W - inputs.load_W, 15 * MW)
+    np.testing.assert_allclose(base_inputs.P_load - inputs.P_load, 15 * MW)
     baseline = dispatch(base_inputs)
     table = savings_table(plan, baseline)
     assert list(table.columns) == ["baseline_USD", "plan_USD", "savings_USD"]
@@ -165,18 +165,18 @@ def test_malformed_inputs_are_all_reported():
     inputs = _mixed_inputs()
     bad = replace(
         inputs,
-        load_W=inputs.load_W[:-1],
+        P_load=inputs.P_load[:-1],
         bess=replace(inputs.bess, soc_initial=1.2),
         turbines=(turbine(fuel_MW=(30.0, 70.0, 85.0)),),
-        cooling=replace(inputs.cooling, P_W=np.array([8.0, 20.0, 26.0]) * MW),
+        cooling=replace(inputs.cooling, P=np.array([8.0, 20.0, 26.0]) * MW),
     )
     with pytest.raises(InputError) as error:
         dispatch(bad)
     text = str(error.value)
-    assert "load_W: found shape (47,); expected one value per step, shape (48,)" in text
+    assert "P_load: found shape (47,); expected one value per step, shape (48,)" in text
     assert "bess.soc_initial: found 1.2" in text
     assert "incremental heat rates [4.0, 1.5]" in text and "convex" in text
-    assert "cooling.P_W" in text and "convex" in text
+    assert "cooling.P" in text and "convex" in text
     assert len(error.value.problems) == 4
 
 
@@ -186,7 +186,7 @@ def test_cooling_curves_per_step_are_followed():
     weather = 1.0 + 0.5 * np.sin(np.arange(T) / T * 2 * np.pi)
     curves = np.outer(weather, [2.0, 6.0, 16.0]) * MW
     IT = np.full(T, 50.0) * MW
-    flexible = FlexibleLoad(energy_J=20 * MW * 86400, period="day", P_max_W=40 * MW)
+    flexible = FlexibleLoad(E=20 * MW * 86400, period="day", P_max=40 * MW)
     inputs = case(np.full(T, 60.0), 40.0, flexible=flexible,
                   cooling=CoolingSurrogate(np.array([0.0, 50.0, 100.0]) * MW, curves, IT))
     plan = dispatch(inputs)

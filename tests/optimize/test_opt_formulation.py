@@ -20,12 +20,12 @@ from twin.optimize.tariffs import ERCOT_4CP_RATE_USD_PER_W_YEAR
 def _inputs_lp():
     load = np.array([50.0, 60.0, 80.0, 40.0])
     IT = np.array([45.0, 50.0, 70.0, 35.0])
-    bess = replace(battery(20, 40, soc_initial=0.5, degradation_cost_USD_per_J=2.0 / MWH), eta_charge=0.9, eta_discharge=0.95)
+    bess = replace(battery(20, 40, soc_initial=0.5, degradation_cost=2.0 / MWH), eta_charge=0.9, eta_discharge=0.95)
     return case(
         load, [20.0, 50.0, 120.0, 10.0], bess=bess,
-        flexible=FlexibleLoad(energy_J=10 * MW * 86400, period="day", P_max_W=25 * MW, curtailment_max=0.8),
-        cooling=CoolingSurrogate(IT_W=np.array([0.0, 50.0, 100.0]) * MW, P_W=np.array([2.0, 6.0, 16.0]) * MW,
-                                 IT_inflexible_W=IT * MW),
+        flexible=FlexibleLoad(E=10 * MW * 86400, period="day", P_max=25 * MW, curtailment_max=0.8),
+        cooling=CoolingSurrogate(P_it=np.array([0.0, 50.0, 100.0]) * MW, P=np.array([2.0, 6.0, 16.0]) * MW,
+                                 P_it_inflexible=IT * MW),
     )
 
 
@@ -158,7 +158,7 @@ def _brute_force(start_cost, up, down, max_starts=np.inf) -> float:
 ])
 def test_unit_commitment_matches_enumeration_of_unit_schedules(start_cost, up, down, max_starts):
     per_year = max_starts * 8760 / (2 * N) if np.isfinite(max_starts) else np.inf   # fleet cap over N hours
-    gt = turbine(start_cost_USD=start_cost, min_up_s=up * 3600, min_down_s=down * 3600, starts_per_year_max=per_year)
+    gt = turbine(start_cost=start_cost, min_up_s=up * 3600, min_down_s=down * 3600, starts_per_year_max=per_year)
     inputs = case(LOAD, PRICE, import_max_MW=GRID_MAX, turbines=(gt,))
     plan = dispatch(inputs, mip_gap=1e-9)
     expected = _brute_force(start_cost, up, down, max_starts)
@@ -168,7 +168,7 @@ def test_unit_commitment_matches_enumeration_of_unit_schedules(start_cost, up, d
 
 
 def test_pyomo_route_reaches_the_same_milp_optimum():
-    gt = turbine(start_cost_USD=100.0, min_up_s=2 * 3600, min_down_s=2 * 3600)
+    gt = turbine(start_cost=100.0, min_up_s=2 * 3600, min_down_s=2 * 3600)
     inputs = case(LOAD, PRICE, import_max_MW=GRID_MAX, turbines=(gt,))
     a = dispatch(inputs, mip_gap=1e-9)
     b = dispatch(inputs, mip_gap=1e-9, interface="pyomo")

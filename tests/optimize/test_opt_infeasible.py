@@ -47,16 +47,16 @@ def test_battery_energy_running_out_is_found_by_the_elastic_solve():
 def test_nox_cap_shortfall_in_kg():
     # One turbine must carry 40 MW for 4 h (grid 10 MW of 50): fuel 70 MW x 4 h; NOx 1e-9 kg/J.
     gt = turbine(count=1, P_min_MW=10, P_max_MW=60, points_MW=(10.0, 60.0), fuel_MW=(25.0, 115.0),
-                 NOx_kg_per_J=1e-9, units_on_initial=1)
+                 NOx_factor=1e-9, units_on_initial=1)
     need = 1e-9 * (25 + 1.8 * 30) * MW * 4 * 3600
-    inputs = case([50.0] * 4, 500.0, import_max_MW=10, turbines=(gt,), emissions=Emissions(NOx_max_kg=need - 200))
+    inputs = case([50.0] * 4, 500.0, import_max_MW=10, turbines=(gt,), emissions=Emissions(NOx_max=need - 200))
     with pytest.raises(InfeasiblePlan) as error:
         dispatch(inputs)
     assert str(error.value) == f"NOx cap of {need - 200:,.0f} kg over the horizon: the plan needs 200 kg more"
 
 
 def test_flexible_energy_beyond_what_fits_in_the_day():
-    flexible = FlexibleLoad(energy_J=20 * MW * 86400, period="day", P_max_W=15 * MW)
+    flexible = FlexibleLoad(E=20 * MW * 86400, period="day", P_max=15 * MW)
     with pytest.raises(InfeasiblePlan) as error:
         dispatch(case([50.0] * 24, 50.0, start="2025-08-12", flexible=flexible))
     assert str(error.value) == ("flexible training energy for the day starting 2025-08-12 00:00: needs 480 MWh "

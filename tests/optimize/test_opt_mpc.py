@@ -18,7 +18,7 @@ def _inputs(days=3, step_s=3600.0):
     price = 40 + 30 * np.sin(2 * np.pi * (hours - 10) / 24) + 10 * np.cos(2 * np.pi * hours / 7)
     return case(100 + 10 * np.sin(2 * np.pi * hours / 24), price, step_s=step_s,
                 bess=battery(30, 90, eta=0.95, soc_initial=0.5),
-                flexible=FlexibleLoad(energy_J=20 * MW * 86400, period="day", P_max_W=40 * MW, curtailment_max=1.0))
+                flexible=FlexibleLoad(E=20 * MW * 86400, period="day", P_max=40 * MW, curtailment_max=1.0))
 
 
 def test_one_window_over_everything_is_the_plan():
@@ -69,7 +69,7 @@ def test_demand_peak_so_far_is_carried_between_windows():
 def test_unit_commitment_windows_respect_minimum_up_time_across_windows():
     price = np.tile([30.0, 30.0, 200.0, 30.0, 30.0, 30.0], 4)
     gt = turbine(count=1, P_min_MW=5.0, P_max_MW=40.0, points_MW=(5.0, 40.0), fuel_MW=(20.0, 90.0),
-                 min_up_s=4 * 3600, start_cost_USD=10.0)
+                 min_up_s=4 * 3600, start_cost=10.0)
     inputs = case(np.full(24, 20.0), price, turbines=(gt,))
     run = rolling_horizon(inputs, window_s=3 * 3600, step_s=3600)
     on = run["units_on"].values[0]
@@ -100,13 +100,13 @@ def test_forecast_driven_mpc_costs_more_than_perfect_foresight():
     inputs = _inputs(days=4)
     rng = np.random.default_rng(3)
     # real prices move from day to day: the seasonal-naive forecast (yesterday's price) misses part of it
-    price = np.asarray(inputs.tariff.energy_price_USD_per_J) * (1 + 0.5 * rng.standard_normal(len(inputs.time)))
-    inputs = case(inputs.load_W / MW, price * MWH, bess=inputs.bess, flexible=inputs.flexible)
+    price = np.asarray(inputs.tariff.energy_price) * (1 + 0.5 * rng.standard_normal(len(inputs.time)))
+    inputs = case(inputs.P_load / MW, price * MWH, bess=inputs.bess, flexible=inputs.flexible)
     plan = dispatch(inputs)
     seeing = rolling_horizon(inputs, window_s=24 * 3600, step_s=3600)
     naive = rolling_horizon(inputs, window_s=24 * 3600, step_s=3600, forecast="seasonal_naive")
     given = rolling_horizon(inputs, window_s=24 * 3600, step_s=3600,
-                            forecast=np.asarray(inputs.tariff.energy_price_USD_per_J))
+                            forecast=np.asarray(inputs.tariff.energy_price))
     assert naive.attrs["forecast"] == "seasonal naive (24 h season)"
     value_of_perfect_information = float(naive["objective"]) - float(plan["objective"])
     assert value_of_perfect_information > 1e-3 * float(plan["objective"])

@@ -34,9 +34,9 @@ def test_read_prices_converts_to_si_and_keeps_utc_offsets(tmp_path):
     # 01:00 CST and 03:00 CDT are one hour apart across the spring-forward change
     assert prices.attrs["step_s"] == 3600.0
     assert str(prices.index.tz) == "America/Chicago"
-    np.testing.assert_allclose(prices["energy_price_USD_per_J"] * 3.6e9, [36.0, -12.5, 5000.0])
-    np.testing.assert_allclose(prices["export_price_USD_per_J"] * 3.6e6, [0.030, -0.015, 4.9])
-    np.testing.assert_allclose(prices["grid_CO2_kg_per_J"] * 3.6e9, [400, 380, 350])
+    np.testing.assert_allclose(prices["energy_price"] * 3.6e9, [36.0, -12.5, 5000.0])
+    np.testing.assert_allclose(prices["export_price"] * 3.6e6, [0.030, -0.015, 4.9])
+    np.testing.assert_allclose(prices["grid_CO2"] * 3.6e9, [400, 380, 350])
     assert prices["on_peak"].tolist() == [False, False, True]
 
 
@@ -97,8 +97,8 @@ demand_response,2025-08-13T15:00:00-05:00,2025-08-13T16:00:00-05:00,170,40,,900
     assert list(events.coincident_peaks.strftime("%m-%d %H:%M")) == ["07-15 16:30", "08-20 16:15"]
     assert events.coincident_peak_interval_s == 900.0
     first, second = events.demand_response
-    assert (first.baseline_W, first.reduction_W, first.credit_USD, first.penalty_USD_per_J) == (170e6, 50e6, 20000.0, None)
-    assert second.credit_USD == 0.0 and second.penalty_USD_per_J == pytest.approx(900 / 3.6e9)
+    assert (first.baseline, first.reduction, first.credit, first.penalty) == (170e6, 50e6, 20000.0, None)
+    assert second.credit == 0.0 and second.penalty == pytest.approx(900 / 3.6e9)
 
 
 @pytest.mark.parametrize("row, message", [
@@ -114,7 +114,7 @@ def test_read_events_errors(tmp_path, row, message):
 
 def test_synthetic_ercot_year():
     year = synthetic_ercot_year(2025, seed=7)
-    prices = year.prices["energy_price_USD_per_J"] * 3.6e9
+    prices = year.prices["energy_price"] * 3.6e9
     assert len(prices) == 8760 and year.prices.attrs["synthetic"] and "SYNTHETIC" in year.description
     assert prices.max() == ERCOT_PRICE_CAP_USD_PER_MWH
     assert (prices < 0).sum() > 50
@@ -139,5 +139,5 @@ def test_synthetic_tva_year():
     july_weekday = year.prices.loc["2024-07-10"]
     assert july_weekday["on_peak"].tolist() == [13 <= h < 19 for h in range(24)]
     assert not year.prices.loc["2024-07-13"]["on_peak"].any()     # a Saturday
-    rates = year.prices.groupby([year.prices.index.month, "on_peak"])["energy_price_USD_per_J"].nunique()
+    rates = year.prices.groupby([year.prices.index.month, "on_peak"])["energy_price"].nunique()
     assert (rates == 1).all()                                       # one rate per month and period

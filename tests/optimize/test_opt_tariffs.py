@@ -68,7 +68,7 @@ def test_monthly_demand_charges_with_a_partial_month():
 def test_contracts_and_demand_response_settlement():
     time = steps(4)
     price = per_mwh([10.0, 20.0, 30.0, 40.0])
-    events = (DemandResponseEvent(time[1], time[3], 100 * MW, 30 * MW, credit_USD=500.0, penalty_USD_per_J=per_mwh(200.0)),)
+    events = (DemandResponseEvent(time[1], time[3], 100 * MW, 30 * MW, credit=500.0, penalty=per_mwh(200.0)),)
     tariff = Tariff(price, ppas=(FixedPricePPA(50 * MW, per_mwh(28.0)),),
                     vppas=(VirtualPPA(np.array([0, 10, 20, 0]) * MW, per_mwh(22.0), per_mwh([0, 20, 30, 0])),),
                     demand_response=events)
@@ -114,8 +114,8 @@ def test_plan_shaves_monthly_demand_hand_case():
 
 def test_firm_and_penalised_demand_response_hand_case():
     time = steps(24)
-    event = dict(start=time[15], end=time[17], baseline_W=100 * MW, reduction_W=30 * MW, credit_USD=5000.0)
-    soft = Tariff(per_mwh(np.full(24, 30.0)), demand_response=(DemandResponseEvent(**event, penalty_USD_per_J=per_mwh(1000.0)),))
+    event = dict(start=time[15], end=time[17], baseline=100 * MW, reduction=30 * MW, credit=5000.0)
+    soft = Tariff(per_mwh(np.full(24, 30.0)), demand_response=(DemandResponseEvent(**event, penalty=per_mwh(1000.0)),))
     plan = dispatch(case(np.full(24, 100.0), 30.0, tariff=soft, bess=battery(20, 40, soc_initial=0.5)))
     # the battery covers 20 of the 30 MW for two hours; 10 MW x 2 h pays the penalty
     assert float(plan["objective"]) == pytest.approx(24 * 100 * 30 + 10 * 2 * 1000 - 5000)
@@ -129,11 +129,11 @@ def test_site_tariff_builders_from_synthetic_years():
     ercot = synthetic_ercot_year(2025)
     time = ercot.prices.index[:48]
     tariff = ercot_tariff(ercot.prices, time, ercot.coincident_peaks)
-    assert tariff.coincident_peak.rate_USD_per_W_year == pytest.approx(RATE)
-    np.testing.assert_array_equal(tariff.energy_price_USD_per_J, ercot.prices["energy_price_USD_per_J"].values[:48])
+    assert tariff.coincident_peak.rate == pytest.approx(RATE)
+    np.testing.assert_array_equal(tariff.energy_price, ercot.prices["energy_price"].values[:48])
     tva = synthetic_tva_year(2025)
     t = tva_mlgw_tariff(tva.prices, tva.prices.index[:48])
-    assert t.demand_charge.on_peak_rate_USD_per_W_month == pytest.approx(11e-3)
+    assert t.demand_charge.on_peak_rate == pytest.approx(11e-3)
     assert t.demand_charge.on_peak.sum() == tva.prices["on_peak"].values[:48].sum()
     with pytest.raises(InputError, match="no price for 24 steps"):
         ercot_tariff(ercot.prices, pd.date_range(pd.Timestamp("2024-12-31", tz=TZ), periods=48, freq="h"), ercot.coincident_peaks)
@@ -141,5 +141,5 @@ def test_site_tariff_builders_from_synthetic_years():
 
 def test_tva_energy_rates_blend_to_the_estimate():
     tva = synthetic_tva_year(2025).prices
-    blended = tva["energy_price_USD_per_J"].mean() * 3.6e6
+    blended = tva["energy_price"].mean() * 3.6e6
     assert blended == pytest.approx(0.045, abs=0.002)

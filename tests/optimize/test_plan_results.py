@@ -47,7 +47,7 @@ def test_plan_overlays_a_simulation_with_no_renaming(tmp_path):
     assert list(plan.fleet.values) == [f"{t.count}x{t.model}" for t in site.electrical.turbines]
     # per-fleet emission rates from the fuel, as the simulator reports them
     x = result.inputs
-    np.testing.assert_allclose(plan["NOx"].values, plan["fuel"].values * x.turbines[0].NOx_kg_per_J)
+    np.testing.assert_allclose(plan["NOx"].values, plan["fuel"].values * x.turbines[0].NOx_factor)
     assert float(plan["NOx"].sum()) * 3600 == pytest.approx(float(result.plan["NOx"].sum()), rel=1e-9)
     # the plan file speaks the same language
     with xr.open_dataset(write_plan(result, tmp_path / "plan.nc"), engine="h5netcdf") as saved:

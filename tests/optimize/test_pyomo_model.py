@@ -112,7 +112,7 @@ def test_an_extension_that_cannot_be_met_and_an_absent_solver_say_so_in_one_line
 
 
 def test_cost_expressions_are_the_plan_costs():
-    x = case([50.0, 60.0], [30.0, 60.0], bess=battery(20, 40, soc_initial=0.5, degradation_cost_USD_per_J=2.0 / MWH))
+    x = case([50.0, 60.0], [30.0, 60.0], bess=battery(20, 40, soc_initial=0.5, degradation_cost=2.0 / MWH))
     plan = dispatch(x, interface="pyomo")
     direct = dispatch(x)
     np.testing.assert_allclose(plan["cost"].values, direct["cost"].values, rtol=1e-9)

@@ -35,13 +35,13 @@ def test_colossus1_megapacks_from_the_catalogue(sites):
     x = site_dispatch_inputs(sites["colossus1"], days=1, cooling=False)
     b = x.bess
     # 153 Megapack 2 XL 4-hour units: 0.98 MW and 3.92 MWh delivered each, round trip 0.90
-    assert b.P_max_W == pytest.approx(153 * 0.98 * MW)
-    assert b.E_max_J == pytest.approx(153 * 3.92 * MWH / math.sqrt(0.90))
+    assert b.P_max == pytest.approx(153 * 0.98 * MW)
+    assert b.E_max == pytest.approx(153 * 3.92 * MWH / math.sqrt(0.90))
     assert b.eta_charge == b.eta_discharge == pytest.approx(math.sqrt(0.90))
     # a full discharge from 95 % to 5 % delivers the datasheet energy times the window
-    delivered = (b.soc_max - b.soc_min) * b.E_max_J * b.eta_discharge
+    delivered = (b.soc_max - b.soc_min) * b.E_max * b.eta_discharge
     assert delivered == pytest.approx(0.90 * 153 * 3.92 * MWH)
-    assert b.degradation_cost_USD_per_J == pytest.approx(8.0 / MWH)
+    assert b.degradation_cost == pytest.approx(8.0 / MWH)
     assert b.soc_initial == 0.5 and b.soc_terminal is None
 
 
@@ -51,20 +51,20 @@ def test_smt130_fuel_curve_through_the_catalogue_heat_rates(sites):
     P_rated = 16.5 * MW
     full = 10250 * BTU_PER_KWH * HHV_PER_LHV * P_rated           # catalogue LHV heat rates, to HHV
     half = 12800 * BTU_PER_KWH * HHV_PER_LHV * 0.5 * P_rated
-    assert smt.count == 15 and smt.P_max_W == pytest.approx(P_rated) and smt.P_min_W == pytest.approx(0.5 * P_rated)
-    assert np.interp(P_rated, smt.P_W, smt.fuel_W) == pytest.approx(full)
-    assert np.interp(0.5 * P_rated, smt.P_W, smt.fuel_W) == pytest.approx(half)
-    assert len(smt.P_W) == 3                                        # two segments
+    assert smt.count == 15 and smt.P_max == pytest.approx(P_rated) and smt.P_min == pytest.approx(0.5 * P_rated)
+    assert np.interp(P_rated, smt.P, smt.fuel) == pytest.approx(full)
+    assert np.interp(0.5 * P_rated, smt.P, smt.fuel) == pytest.approx(half)
+    assert len(smt.P) == 3                                        # two segments
     # the same line as the electrical network's turbine model (Willans line through full and half load)
     gt = GasTurbine(P_rated=P_rated, heat_rate_rated=10250 * BTU_PER_KWH * HHV_PER_LHV, ramp_rate=1.0,
                     fuel_no_load_fraction=12800 / 10250 - 1)
-    assert np.interp(0.75 * P_rated, smt.P_W, smt.fuel_W) == pytest.approx(float(fuel_power(gt, 0.75 * P_rated)))
-    assert smt.NOx_kg_per_J == pytest.approx(0.0074 * LB_PER_MMBTU)
-    assert smt.start_cost_USD == 1500 and smt.min_up_s == 3600 and smt.min_down_s == 1800
-    assert smt.ramp_W_per_s == pytest.approx(2.5 * MW / 60)
+    assert np.interp(0.75 * P_rated, smt.P, smt.fuel) == pytest.approx(float(fuel_power(gt, 0.75 * P_rated)))
+    assert smt.NOx_factor == pytest.approx(0.0074 * LB_PER_MMBTU)
+    assert smt.start_cost == 1500 and smt.min_up_s == 3600 and smt.min_down_s == 1800
+    assert smt.ramp_limit == pytest.approx(2.5 * MW / 60)
     assert smt.starts_per_year_max == 22
     # the permit's 87 t a year, prorated to three days
-    assert x.emissions.NOx_max_kg == pytest.approx(87e3 * 3 / 365)
+    assert x.emissions.NOx_max == pytest.approx(87e3 * 3 / 365)
 
 
 def test_colossus2_fleets_grid_and_demand_charges(sites):
@@ -72,15 +72,15 @@ def test_colossus2_fleets_grid_and_demand_charges(sites):
     assert [t.name for t in x.turbines] == ["27xsolar_titan350", "14xsolar_smt130", "19xmobile_gt_12mw"]
     mobile = x.turbines[2]
     # minimum load 40 % lies below half load: the break sits at half load
-    assert np.allclose(mobile.P_W, [4.8 * MW, 6.0 * MW, 12.0 * MW])
-    slopes = np.diff(mobile.fuel_W) / np.diff(mobile.P_W)
+    assert np.allclose(mobile.P, [4.8 * MW, 6.0 * MW, 12.0 * MW])
+    slopes = np.diff(mobile.fuel) / np.diff(mobile.P)
     assert slopes[1] >= slopes[0] - 1e-12
-    assert x.grid.P_import_max_W == pytest.approx(30 * MW) and x.grid.P_export_max_W == 0
-    assert x.bess.P_max_W == pytest.approx(168 * 1.93 * MW)
-    assert x.tariff.demand_charge.on_peak_rate_USD_per_W_month == pytest.approx(11.0 / 1e3)
-    assert not math.isfinite(x.emissions.NOx_max_kg)                # no NOx cap on these fleets
+    assert x.grid.P_import_max == pytest.approx(30 * MW) and x.grid.P_export_max == 0
+    assert x.bess.P_max == pytest.approx(168 * 1.93 * MW)
+    assert x.tariff.demand_charge.on_peak_rate == pytest.approx(11.0 / 1e3)
+    assert not math.isfinite(x.emissions.NOx_max)                # no NOx cap on these fleets
     # units running before the first step: Titans first (lowest heat rate), enough for the load beyond the grid
-    need = x.IT_W[0] + x.losses_W[0] - 30 * MW                       # cooling left out here
+    need = x.P_it[0] + x.P_losses[0] - 30 * MW                       # cooling left out here
     assert x.turbines[0].units_on_initial == math.ceil(need / (38 * MW))
     assert x.synthetic_prices and price_notice(x).startswith("prices: SYNTHETIC TVA/MLGW")
 
@@ -90,21 +90,21 @@ def test_load_cooling_and_losses(sites):
     x = site_dispatch_inputs(site, start="2025-07-14 00:00", days=2, step=3600.0)
     peak = site.P_it_peak
     IT = 0.8 * peak
-    assert np.allclose(x.IT_W, IT)
+    assert np.allclose(x.P_it, IT)
     f = x.flexible
     pace = 0.1 * IT
-    assert f.energy_J == pytest.approx(pace * 86400) and f.period == "day"
-    assert f.P_max_W == pytest.approx(pace + 0.2 * peak)                       # up to the IT peak
-    assert (1 - f.curtailment_max) * f.P_max_W == pytest.approx(max(0.0, pace - 0.1 * IT), abs=1.0)
-    assert np.allclose(x.cooling.IT_inflexible_W, IT - pace)
-    assert x.cooling.IT_W[0] <= 0.9 * IT and x.cooling.IT_W[-1] >= peak - 1.0
+    assert f.E == pytest.approx(pace * 86400) and f.period == "day"
+    assert f.P_max == pytest.approx(pace + 0.2 * peak)                       # up to the IT peak
+    assert (1 - f.curtailment_max) * f.P_max == pytest.approx(max(0.0, pace - 0.1 * IT), abs=1.0)
+    assert np.allclose(x.cooling.P_it_inflexible, IT - pace)
+    assert x.cooling.P_it[0] <= 0.9 * IT and x.cooling.P_it[-1] >= peak - 1.0
     # cooling at the nominal load from the per-step curve; losses from the network at that point
-    cooling = np.array([np.interp(IT, x.cooling.IT_W, row) for row in x.cooling.P_W])
-    assert np.allclose(x.cooling_nominal_W, cooling)
+    cooling = np.array([np.interp(IT, x.cooling.P_it, row) for row in x.cooling.P])
+    assert np.allclose(x.P_cooling_nominal, cooling)
     chain = ElectricalNetwork.from_site(site).demand(np.full(48, IT), cooling)
-    assert np.allclose(x.losses_W, chain["P_demand"] - IT - cooling)
-    assert np.allclose(x.load_W, IT - pace + x.losses_W)
-    assert 0.03 < x.losses_W.mean() / IT < 0.08                                 # UPS, transformers, busway
+    assert np.allclose(x.P_losses, chain["P_demand"] - IT - cooling)
+    assert np.allclose(x.P_load, IT - pace + x.P_losses)
+    assert 0.03 < x.P_losses.mean() / IT < 0.08                                 # UPS, transformers, busway
     # the simulator's clock: local standard time (CDT 00:00 is CST 23:00 the day before)
     assert x.standard_start == pd.Timestamp("2025-07-13 23:00") and x.workload_start_s == 23 * 3600
 
@@ -113,7 +113,7 @@ def test_a_workload_profile_sets_the_it_load(sites):
     schedule = ScheduleProfile(np.linspace(0.5, 0.9, 24), 3600.0)
     x = site_dispatch_inputs(sites["cortex"], days=1, workload=schedule, with_flexibility=False)
     assert x.flexible is None
-    assert np.allclose(x.IT_W, np.linspace(0.5, 0.9, 24) * sites["cortex"].P_it_peak)
+    assert np.allclose(x.P_it, np.linspace(0.5, 0.9, 24) * sites["cortex"].P_it_peak)
 
 
 def test_bad_inputs_name_the_field(sites):
@@ -144,9 +144,9 @@ def _check_plan(result):
     # IT: every day's energy kept, never more than 10 % below nominal, never above the peak
     IT = plan["P_it"].to_series()
     days = IT.index.tz_localize(None).normalize()
-    assert np.allclose(IT.groupby(days).sum(), pd.Series(x.IT_W, index=IT.index).groupby(days).sum(), rtol=1e-6)
-    assert (IT.values >= 0.9 * x.IT_W - 1.0).all() and (IT.values <= x.IT_peak_W + 1.0).all()
-    assert np.allclose(base["P_it"], x.IT_W)
+    assert np.allclose(IT.groupby(days).sum(), pd.Series(x.P_it, index=IT.index).groupby(days).sum(), rtol=1e-6)
+    assert (IT.values >= 0.9 * x.P_it - 1.0).all() and (IT.values <= x.P_it_peak + 1.0).all()
+    assert np.allclose(base["P_it"], x.P_it)
     # the baseline is feasible for the plan, so the plan is no worse (up to the plan's own MIP gap)
     gap = float(plan.attrs["mip_gap"]) * abs(float(plan["objective"]))
     assert table.loc["total", "savings_USD"] >= -gap - 1e-6
@@ -189,11 +189,11 @@ def test_colossus2_unit_commitment_against_its_baseline(sites):
                         fuel_no_load_fraction=entry.heat_rate_half / entry.heat_rate_full - 1)
         per_unit = np.divide(P, n, out=np.zeros_like(P), where=n > 0)
         assert np.allclose(plan["P_fuel"].values[g], n * fuel_power(gt, per_unit), rtol=1e-6, atol=1e3)
-        assert (P <= n * t.P_max_W + 1.0).all() and (P >= n * t.P_min_W - 1.0).all()
-    fuel_cost = sum(t.fuel_price_USD_per_J * float(plan["P_fuel"].values[g].sum()) * dt
+        assert (P <= n * t.P_max + 1.0).all() and (P >= n * t.P_min - 1.0).all()
+    fuel_cost = sum(t.fuel_price * float(plan["P_fuel"].values[g].sum()) * dt
                     for g, t in enumerate(x.turbines))
     assert float(plan["cost"].sel(category="fuel")) == pytest.approx(fuel_cost, rel=1e-6)
-    NOx = sum(t.NOx_kg_per_J * float(plan["P_fuel"].values[g].sum()) * dt for g, t in enumerate(x.turbines))
+    NOx = sum(t.NOx_factor * float(plan["P_fuel"].values[g].sum()) * dt for g, t in enumerate(x.turbines))
     assert float(plan["NOx"].sum()) == pytest.approx(NOx, rel=1e-6)
     assert (plan["P_grid_import"].values <= 30 * MW + 1.0).all()
 
@@ -208,7 +208,7 @@ def test_nox_cap_binds_on_colossus1(sites):
     capped = dataclasses.replace(site, electrical=dataclasses.replace(
         site.electrical, turbines=(dataclasses.replace(site.electrical.turbines[0], NOx_cap=cap_year),)))
     x = site_dispatch_inputs(capped, **kwargs)
-    assert x.emissions.NOx_max_kg == pytest.approx(0.7 * used)
+    assert x.emissions.NOx_max == pytest.approx(0.7 * used)
     plan = dispatch(x)
     assert float(plan["NOx"].sum()) <= 0.7 * used * (1 + 1e-6)
     assert float(plan["objective"]) >= float(free["objective"]) * (1 - float(free.attrs["mip_gap"]))
@@ -251,7 +251,7 @@ def test_price_and_event_files_replace_the_synthetic_year(sites, tmp_path):
                              prices=tmp_path / "prices.csv", events=tmp_path / "events.csv")
     assert not x.synthetic_prices and "prices.csv" in price_notice(x)
     # hourly prices held over the four 15-min steps of each hour
-    assert np.allclose(x.tariff.energy_price_USD_per_J, np.repeat(price, 4) / MWH)
+    assert np.allclose(x.tariff.energy_price, np.repeat(price, 4) / MWH)
     assert list(x.tariff.coincident_peak.intervals) == [pd.Timestamp("2025-08-04T16:30:00-05:00")]
     with pytest.raises(InputError) as error:
         site_dispatch_inputs(sites["cortex"], start="2025-08-04 00:00", days=2, cooling=False,
@@ -264,8 +264,8 @@ def test_fixed_market_uses_the_site_tariff(sites):
     fixed = dataclasses.replace(site, tariff=dataclasses.replace(site.tariff, market="fixed", energy_price=45 / MWH,
                                                                  demand_charge=11e-3))
     x = site_dispatch_inputs(fixed, days=1, cooling=False)
-    assert np.allclose(x.tariff.energy_price_USD_per_J, 45 / MWH)
-    assert x.tariff.demand_charge.on_peak.all() and x.tariff.demand_charge.on_peak_rate_USD_per_W_month == 11e-3
+    assert np.allclose(x.tariff.energy_price, 45 / MWH)
+    assert x.tariff.demand_charge.on_peak.all() and x.tariff.demand_charge.on_peak_rate == 11e-3
     assert not x.synthetic_prices and price_notice(x) == "prices: flat 45 USD/MWh"
 
 
@@ -277,7 +277,7 @@ def test_prices_finer_than_the_step_are_averaged(sites, tmp_path):
     (tmp_path / "prices.csv").write_text("\n".join(lines) + "\n")
     x = site_dispatch_inputs(sites["cortex"], start="2025-08-04 00:00", days=1, step=3600.0, cooling=False,
                              prices=tmp_path / "prices.csv")
-    assert np.allclose(x.tariff.energy_price_USD_per_J * MWH, price.reshape(24, 4).mean(axis=1))
+    assert np.allclose(x.tariff.energy_price * MWH, price.reshape(24, 4).mean(axis=1))
 
 
 def test_fuel_and_emissions_prices_from_the_site_tariff(sites):
@@ -285,12 +285,12 @@ def test_fuel_and_emissions_prices_from_the_site_tariff(sites):
     priced = dataclasses.replace(site, tariff=dataclasses.replace(site.tariff, fuel_price=5.0 / 1.055e9,
                                                                   emissions_price=0.05))
     x = site_dispatch_inputs(priced, days=1, cooling=False)
-    assert x.emissions.CO2_price_USD_per_kg == 0.05
-    assert all(t.fuel_price_USD_per_J == 5.0 / 1.055e9 for t in x.turbines)
+    assert x.emissions.CO2_price == 0.05
+    assert all(t.fuel_price == 5.0 / 1.055e9 for t in x.turbines)
     assert any("CO2 price: 50 USD/t" in note for note in x.notes)
     default = site_dispatch_inputs(site, days=1, cooling=False)
-    assert default.emissions.CO2_price_USD_per_kg == 0.0
-    assert all(t.fuel_price_USD_per_J == pytest.approx(3.5 / 1.055e9) for t in default.turbines)
+    assert default.emissions.CO2_price == 0.0
+    assert all(t.fuel_price == pytest.approx(3.5 / 1.055e9) for t in default.turbines)
 
 
 def test_site_file_takes_emissions_and_fuel_prices_in_their_units(tmp_path):

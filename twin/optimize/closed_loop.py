@@ -108,7 +108,7 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
     if hasattr(plan, "plan") and hasattr(plan, "inputs"):
         inputs = plan.inputs if inputs is None else inputs
         plan = plan.plan
-    if inputs is None or getattr(inputs, "IT_peak_W", 0) <= 0 or getattr(inputs, "standard_start", None) is None:
+    if inputs is None or getattr(inputs, "P_it_peak", 0) <= 0 or getattr(inputs, "standard_start", None) is None:
         raise InputError.one("verify_plan", "inputs", type(inputs).__name__,
                              "the SiteDispatchInputs the plan was made from (twin.optimize.site_dispatch_inputs)")
     if "P_it" not in plan:
@@ -131,7 +131,7 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
     it_step = plant_step if it_step is None else float(it_step)
 
     IT_plan = plan["P_it"].values
-    fractions = np.clip(IT_plan / inputs.IT_peak_W, 0.0, 1.0)
+    fractions = np.clip(IT_plan / inputs.P_it_peak, 0.0, 1.0)
     profile = ScheduleProfile(fractions, step, inputs.workload_start_s)
     from twin.clock import standard_start
 
@@ -183,7 +183,7 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
     report["planned_cost_USD"] = planned
     report["planned_costs_USD"] = plan_costs
     following = plan["P_grid_import"].values + (demand_sim - demand_plan)
-    limit = inputs.grid.P_import_max_W
+    limit = inputs.grid.P_import_max
     over = np.clip(following - limit, 0.0, None)
     following_bill = bill(tariff, time_index, step, np.clip(following, 0.0, None), plan["P_grid_export"].values)
     non_grid = sum(v for k, v in plan_costs.items() if k in ("fuel", "starts", "battery_degradation", "emissions"))
@@ -206,13 +206,13 @@ def verify_plan(site, plan, inputs=None, *, mode: str | None = None, plant_step:
         fuel_sim = 0.0
         if inputs.turbines and "fuel" in el:
             fuel_J = el["fuel"].sum(axis=0) * el_step  # per fleet, in the site's (and the plan's) order
-            fuel_sim = float(np.dot([t.fuel_price_USD_per_J for t in inputs.turbines], fuel_J))
+            fuel_sim = float(np.dot([t.fuel_price for t in inputs.turbines], fuel_J))
             report["simulated_fuel_MWh"] = float(fuel_J.sum()) / MWH
             report["planned_fuel_MWh"] = float(plan["P_fuel"].sum()) * step / MWH
         degradation = 0.0
         if inputs.bess is not None:
             throughput = float(np.abs(el["P_bess"]).sum()) * el_step
-            degradation = inputs.bess.degradation_cost_USD_per_J * throughput
+            degradation = inputs.bess.degradation_cost * throughput
         simulated = {**sim_bill, "fuel": fuel_sim, "battery_degradation": degradation}
         report["simulated_costs_USD"] = simulated
         report["simulated_cost_USD"] = float(sum(simulated.values()))

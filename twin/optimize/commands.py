@@ -71,7 +71,7 @@ def figures_rich_table(result) -> Table:
     table.add_column("value", justify="right")
     rows = [("peak grid import, plan / baseline",
              f"{f['peak_import_W'] / MW:,.1f} / {f['baseline_peak_import_W'] / MW:,.1f} MW "
-             f"(limit {x.grid.P_import_max_W / MW:,.0f} MW)"),
+             f"(limit {x.grid.P_import_max / MW:,.0f} MW)"),
             ("grid energy", f"{f['grid_energy_J'] / MWH:,.0f} MWh")]
     if x.bess is not None:
         rows += [("battery cycles (discharged / usable energy)", f"{f['battery_cycles']:,.2f}"),
@@ -281,7 +281,7 @@ def dispatch_command(
                        extend=extension, solver=solver, bess_scale=bess_scale, weather=weather)
     x = result.inputs
     _print(f"{loaded.name}: {days:g} days from {x.time[0]:%Y-%m-%d %H:%M %Z} at {step_s / 60:g}-min steps "
-           f"({len(x.time):,} steps), IT load {it_load:.0%} of {x.IT_peak_W / MW:,.1f} MW peak")
+           f"({len(x.time):,} steps), IT load {it_load:.0%} of {x.P_it_peak / MW:,.1f} MW peak")
     _print(price_notice(x), style="bold yellow" if x.synthetic_prices else None)
     _print(f"tariff: {x.tariff.name}")
     _print(f"solved: {result.plan.attrs['path']}")
@@ -311,7 +311,7 @@ def dispatch_command(
             if len(missing):
                 raise InputError.one(forecast, "time", f"no forecast for {len(missing)} steps, first {missing[0]}",
                                      f"forecasts covering {x.time[0]} to {x.time[-1]}")
-            seen = table.loc[x.time, "energy_price_USD_per_J"].to_numpy(float)
+            seen = table.loc[x.time, "energy_price"].to_numpy(float)
         if cp_forecast not in ("known", "predicted"):
             raise InputError.one(COMMAND_LINE, "--cp-forecast", repr(cp_forecast), "known or predicted")
         run = rolling_horizon(x, window_s=window_s, step_s=replan, time_limit=time_limit, forecast=seen,

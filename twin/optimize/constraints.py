@@ -65,11 +65,11 @@ class _Data:
 
 def _data(inputs: DispatchInputs, window: WindowState | None) -> _Data:
     tariff = inputs.tariff
-    price = np.asarray(tariff.energy_price_USD_per_J, float) * MWH
-    export = price if tariff.export_price_USD_per_J is None else (
-        np.broadcast_to(np.asarray(tariff.export_price_USD_per_J, float), price.shape) * MWH)
+    price = np.asarray(tariff.energy_price, float) * MWH
+    export = price if tariff.export_price is None else (
+        np.broadcast_to(np.asarray(tariff.export_price, float), price.shape) * MWH)
     return _Data(inputs, window, len(inputs.time), inputs.step_s / 3600.0,
-                 np.asarray(inputs.load_W, float) / MW, price, export,
+                 np.asarray(inputs.P_load, float) / MW, price, export,
                  list(pd.DatetimeIndex(inputs.time).tz_convert("UTC")))
 
 
@@ -87,14 +87,14 @@ def define_power_balance(lp: LinearProgram, d: _Data) -> np.ndarray:
 def define_grid(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndarray:
     """Grid import (and export, when allowed) priced at the tariff's energy prices."""
     grid = d.x.grid
-    P_max = lp.add_param("P_import_max", (), grid.P_import_max_W / MW, "MW", "grid import limit")
+    P_max = lp.add_param("P_import_max", (), grid.P_import_max / MW, "MW", "grid import limit")
     price = lp.add_param("energy_price", ("time",), d.price, "USD/MWh", "price of imported energy")
     imp = lp.add_variables("grid_import", ("time",), d.T, 0.0, P_max,
                            doc="grid import [MW]; 0 <= grid_import <= P_import_max")
     lp.add_terms(balance, imp, 1.0)
     lp.add_cost("energy", imp, price * d.dt)
-    if grid.P_export_max_W > 0:
-        P_out = lp.add_param("P_export_max", (), grid.P_export_max_W / MW, "MW", "grid export limit")
+    if grid.P_export_max > 0:
+        P_out = lp.add_param("P_export_max", (), grid.P_export_max / MW, "MW", "grid export limit")
         export = lp.add_param("export_price", ("time",), d.export_price, "USD/MWh", "price paid for exported energy")
         exp = lp.add_variables("grid_export", ("time",), d.T, 0.0, P_out,
                                doc="grid export [MW]; 0 <= grid_export <= P_export_max")
@@ -108,7 +108,7 @@ def define_coincident_peak(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None
     cp = d.x.tariff.coincident_peak
     weights = coincident_peak_weights(cp, d.x.time, d.x.step_s)
     hit = weights > 0
-    rate = lp.add_param("coincident_peak_rate", (), cp.rate_USD_per_W_year * MW, "USD/MW-year",
+    rate = lp.add_param("coincident_peak_rate", (), cp.rate * MW, "USD/MW-year",
                         "transmission charge per MW of mean import in the 4CP intervals")
     lp.add_cost("coincident_peak", imp[hit], rate * weights[hit])
 
@@ -145,9 +145,9 @@ def define_demand_charge(lp: LinearProgram, d: _Data, imp: np.ndarray) -> None:
     lp.add_terms(rows, excess, 1.0)
     lp.add_terms(rows, highest, -1.0)
     lp.add_terms(rows, on, 1.0)
-    on_rate = lp.add_param("demand_rate_on_peak", (), dc.on_peak_rate_USD_per_W_month * MW, "USD/MW-month",
+    on_rate = lp.add_param("demand_rate_on_peak", (), dc.on_peak_rate * MW, "USD/MW-month",
                            "on-peak demand charge")
-    off_rate = lp.add_param("demand_rate_off_peak_excess", (), dc.off_peak_excess_rate_USD_per_W_month * MW,
+    off_rate = lp.add_param("demand_rate_off_peak_excess", (), dc.off_peak_excess_rate * MW,
                             "USD/MW-month", "off-peak excess demand charge")
     lp.add_cost("demand", on, on_rate * shares)
     lp.add_cost("demand", excess, off_rate * shares)
@@ -178,19 +178,19 @@ def define_contracts(lp: LinearProgram, d: _Data) -> None:
     """Fixed-price and virtual PPAs: settlements that do not depend on the decisions."""
     tariff = d.x.tariff
     for ppa in tariff.ppas:
-        volume = np.broadcast_to(np.asarray(ppa.volume_W, float), (d.T,)) / MW
-        lp.add_constant("ppa", np.sum(volume * (ppa.price_USD_per_J * MWH - d.price)) * d.dt)
+        volume = np.broadcast_to(np.asarray(ppa.volume, float), (d.T,)) / MW
+        lp.add_constant("ppa", np.sum(volume * (ppa.price * MWH - d.price)) * d.dt)
     for vppa in tariff.vppas:
-        generation = np.broadcast_to(np.asarray(vppa.generation_W, float), (d.T,)) / MW
-        hub = np.asarray(vppa.hub_price_USD_per_J, float) * MWH
-        lp.add_constant("vppa", np.sum(generation * (vppa.strike_USD_per_J * MWH - hub)) * d.dt)
+        generation = np.broadcast_to(np.asarray(vppa.generation, float), (d.T,)) / MW
+        hub = np.asarray(vppa.hub_price, float) * MWH
+        lp.add_constant("vppa", np.sum(generation * (vppa.strike * MWH - hub)) * d.dt)
 
 
 def define_battery(lp: LinearProgram, d: _Data, balance: np.ndarray) -> None:
     """Charge, discharge and stored energy (end of step) with efficiencies and a terminal target."""
     b = d.x.bess
-    E_max = lp.add_param("E_battery_max", (), b.E_max_J / MWH, "MWh", "battery energy capacity")
-    P_max = lp.add_param("P_battery_max", (), b.P_max_W / MW, "MW", "battery power rating")
+    E_max = lp.add_param("E_battery_max", (), b.E_max / MWH, "MWh", "battery energy capacity")
+    P_max = lp.add_param("P_battery_max", (), b.P_max / MW, "MW", "battery power rating")
     charge = lp.add_variables("battery_charge", ("time",), d.T, 0.0, P_max, doc="battery charging power [MW]")
     discharge = lp.add_variables("battery_discharge", ("time",), d.T, 0.0, P_max, doc="battery discharging power [MW]")
     energy = lp.add_variables("battery_energy", ("time",), d.T, E_max * b.soc_min, E_max * b.soc_max,
@@ -211,7 +211,7 @@ def define_battery(lp: LinearProgram, d: _Data, balance: np.ndarray) -> None:
     lp.add_terms(row, energy[-1:], 1.0)
     lp.add_terms(balance, discharge, 1.0)
     lp.add_terms(balance, charge, -1.0)
-    wear = lp.add_param("battery_degradation_cost", (), b.degradation_cost_USD_per_J * MWH, "USD/MWh",
+    wear = lp.add_param("battery_degradation_cost", (), b.degradation_cost * MWH, "USD/MWh",
                         "wear cost per MWh charged or discharged")
     lp.add_cost("battery_degradation", charge, wear * d.dt)
     lp.add_cost("battery_degradation", discharge, wear * d.dt)
@@ -226,8 +226,8 @@ def define_flexible_load(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np
     pace kept (backlog at most zero) unless it ends a period.
     """
     f = d.x.flexible
-    rate = f.energy_J / PERIOD_S[f.period] / MW  # uniform pace, MW
-    P_max = lp.add_param("P_flexible_max", (), f.P_max_W / MW, "MW", "most flexible training power")
+    rate = f.E / PERIOD_S[f.period] / MW  # uniform pace, MW
+    P_max = lp.add_param("P_flexible_max", (), f.P_max / MW, "MW", "most flexible training power")
     power = lp.add_variables("flexible_power", ("time",), d.T, P_max * (1 - f.curtailment_max), P_max,
                              doc="flexible training load [MW]; (1 - curtailment_max) P_flexible_max <= . <= "
                                  "P_flexible_max")
@@ -259,11 +259,11 @@ def _ends_period(inputs: DispatchInputs) -> bool:
 def define_cooling(lp: LinearProgram, d: _Data, balance: np.ndarray, flexible: np.ndarray | None) -> None:
     """Cooling power at or above the convex piecewise-linear curve of IT load (one row per segment)."""
     c = d.x.cooling
-    IT = np.asarray(c.IT_W, float) / MW
-    P = np.broadcast_to(np.asarray(c.P_W, float) / MW, (d.T, IT.size))
+    IT = np.asarray(c.P_it, float) / MW
+    P = np.broadcast_to(np.asarray(c.P, float) / MW, (d.T, IT.size))
     slope = np.diff(P, axis=1) / np.diff(IT)                      # (T, K-1)
     intercept = P[:, :-1] - slope * IT[:-1]
-    IT_fixed = np.asarray(c.IT_inflexible_W, float) / MW
+    IT_fixed = np.asarray(c.P_it_inflexible, float) / MW
     cooling = lp.add_variables("cooling_power", ("time",), d.T, 0.0, P.max(axis=1), doc="cooling plant power [MW]")
     rows = lp.add_constraints("cooling_curve", ("cooling_segment", "time"), slope.T.shape,
                               lower=(intercept + slope * IT_fixed[:, None]).T, doc=(
@@ -293,20 +293,20 @@ class _Fleet:
 
 def _fleet(inputs: DispatchInputs) -> _Fleet:
     types = inputs.turbines
-    K = max(len(t.P_W) for t in types) - 1
+    K = max(len(t.P) for t in types) - 1
     width = np.zeros((len(types), K))
     heat = np.zeros((len(types), K))
     for g, t in enumerate(types):
-        P, fuel = np.asarray(t.P_W, float) / MW, np.asarray(t.fuel_W, float) / MW
+        P, fuel = np.asarray(t.P, float) / MW, np.asarray(t.fuel, float) / MW
         width[g, :P.size - 1] = np.diff(P)
         heat[g, :P.size - 1] = np.diff(fuel) / np.diff(P)
     a = lambda attr: np.array([getattr(t, attr) for t in types], float)  # noqa: E731
-    P_min, P_max = a("P_min_W") / MW, a("P_max_W") / MW
-    ramp = np.minimum(a("ramp_W_per_s") * inputs.step_s / MW, P_max)
+    P_min, P_max = a("P_min") / MW, a("P_max") / MW
+    ramp = np.minimum(a("ramp_limit") * inputs.step_s / MW, P_max)
     steps = lambda s: np.maximum(1, np.ceil(s / inputs.step_s - 1e-9)).astype(int)  # noqa: E731
     return _Fleet(
         count=a("count"), P_min=P_min, P_max=P_max, width=width, heat_rate=heat,
-        fuel_min=np.array([t.fuel_W[0] for t in types], float) / MW,
+        fuel_min=np.array([t.fuel[0] for t in types], float) / MW,
         up=steps(a("min_up_s")), down=steps(a("min_down_s")),
         ramp=ramp, startup=np.maximum(P_min, ramp),
     )
@@ -373,9 +373,9 @@ def define_turbines(lp: LinearProgram, d: _Data, balance: np.ndarray) -> np.ndar
         lp.add_terms(rows[:, None], start[capped], 1.0)
 
     lp.add_terms(balance[None, :], power, 1.0)
-    price = lp.add_param("fuel_price", ("turbine_type",), np.array([t.fuel_price_USD_per_J for t in types]) * MWH,
+    price = lp.add_param("fuel_price", ("turbine_type",), np.array([t.fuel_price for t in types]) * MWH,
                          "USD/MWh", "fuel price per MWh of heat input")
-    start_cost = lp.add_param("start_cost", ("turbine_type",), np.array([t.start_cost_USD for t in types]), "USD",
+    start_cost = lp.add_param("start_cost", ("turbine_type",), np.array([t.start_cost for t in types]), "USD",
                               "cost of one start")
     lp.add_cost("fuel", fuel, price[:, None] * d.dt)
     lp.add_cost("starts", start, start_cost[:, None])
@@ -443,23 +443,23 @@ def _define_ramps(lp, d, fl: _Fleet, on, start, stop, power) -> None:
 def define_emissions(lp: LinearProgram, d: _Data, imp: np.ndarray, fuel: np.ndarray | None) -> None:
     """CO2 price on grid and turbine emissions; CO2 and NOx caps over the horizon."""
     em = d.x.emissions
-    grid_CO2 = np.broadcast_to(np.asarray(d.x.grid.CO2_kg_per_J, float) * MWH * d.dt, (d.T,))
-    fuel_CO2 = np.array([t.CO2_kg_per_J for t in d.x.turbines]) * MWH * d.dt
-    if em.CO2_price_USD_per_kg > 0:
-        price = lp.add_param("CO2_price", (), em.CO2_price_USD_per_kg, "USD/kg", "price of emitted CO2")
+    grid_CO2 = np.broadcast_to(np.asarray(d.x.grid.CO2_factor, float) * MWH * d.dt, (d.T,))
+    fuel_CO2 = np.array([t.CO2_factor for t in d.x.turbines]) * MWH * d.dt
+    if em.CO2_price > 0:
+        price = lp.add_param("CO2_price", (), em.CO2_price, "USD/kg", "price of emitted CO2")
         lp.add_cost("emissions", imp, price * grid_CO2)
         if fuel is not None:
             lp.add_cost("emissions", fuel, price * np.broadcast_to(fuel_CO2[:, None], fuel.shape))
-    if np.isfinite(em.CO2_max_kg):
-        cap = lp.add_param("CO2_max", (), em.CO2_max_kg, "kg", "CO2 cap over the horizon")
+    if np.isfinite(em.CO2_max):
+        cap = lp.add_param("CO2_max", (), em.CO2_max, "kg", "CO2 cap over the horizon")
         row = lp.add_constraints("CO2_cap", ("horizon",), 1, upper=cap,
                                  doc="sum_t CO2 of grid import and turbine fuel <= CO2_max  [kg]")
         lp.add_terms(row, imp, grid_CO2)
         if fuel is not None:
             lp.add_terms(row, fuel, np.broadcast_to(fuel_CO2[:, None], fuel.shape))
-    if np.isfinite(em.NOx_max_kg) and fuel is not None:
-        NOx = np.array([t.NOx_kg_per_J for t in d.x.turbines]) * MWH * d.dt
-        cap = lp.add_param("NOx_max", (), em.NOx_max_kg, "kg", "NOx cap over the horizon")
+    if np.isfinite(em.NOx_max) and fuel is not None:
+        NOx = np.array([t.NOx_factor for t in d.x.turbines]) * MWH * d.dt
+        cap = lp.add_param("NOx_max", (), em.NOx_max, "kg", "NOx cap over the horizon")
         row = lp.add_constraints("NOx_cap", ("horizon",), 1, upper=cap,
                                  doc="sum_g,t NOx_rate[g] dt turbine_fuel[g,t] <= NOx_max  [kg]")
         lp.add_terms(row, fuel, np.broadcast_to(NOx[:, None], fuel.shape))

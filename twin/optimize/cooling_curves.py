@@ -29,14 +29,14 @@ class CoolingCurves:
     lower convex envelope (equal wherever the model is already convex).
     """
 
-    IT_W: np.ndarray  #: (K,)
+    P_it: np.ndarray  #: (K,)
     P_model: np.ndarray  #: (T, K)
     P_convex: np.ndarray  #: (T, K)
 
     @property
     def max_shortfall(self) -> float:
         """Largest model-minus-envelope gap as a fraction of the IT peak (-)."""
-        return float((self.P_model - self.P_convex).max() / self.IT_W[-1])
+        return float((self.P_model - self.P_convex).max() / self.P_it[-1])
 
 
 def cooling_curves(site, T_dry_bulb, T_wet_bulb, fractions=FRACTIONS) -> CoolingCurves:
@@ -51,8 +51,8 @@ def cooling_curves(site, T_dry_bulb, T_wet_bulb, fractions=FRACTIONS) -> Cooling
     P_group = fractions[None, :, None] * (g.P_peak * g.n_racks)[None, None, :] + 0 * T_db[..., None]
     state = steady_state(model, P_group, T_db, T_wb)
     P_model = sum(state[name].sum(-1) for name in COOLING_TERMS)
-    IT_W = fractions * float((g.P_peak * g.n_racks).sum())
-    return CoolingCurves(IT_W, P_model, lower_convex_envelope(IT_W, P_model))
+    P_it = fractions * float((g.P_peak * g.n_racks).sum())
+    return CoolingCurves(P_it, P_model, lower_convex_envelope(P_it, P_model))
 
 
 def lower_convex_envelope(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -37,12 +37,12 @@ class InfeasiblePlan(InputError):
         return "\n".join(self.messages)
 
 
-def _mw(P_W: float) -> str:
-    return f"{_num(P_W / MW)} MW"
+def _mw(P: float) -> str:
+    return f"{_num(P / MW)} MW"
 
 
-def _mwh(E_J: float) -> str:
-    return f"{_num(E_J / MWH)} MWh"
+def _mwh(E: float) -> str:
+    return f"{_num(E / MWH)} MWh"
 
 
 def _num(v: float) -> str:
@@ -53,11 +53,11 @@ def _when(t: pd.Timestamp) -> str:
     return pd.Timestamp(t).strftime("%Y-%m-%d %H:%M")
 
 
-def _cooling_at(inputs: DispatchInputs, IT_W: np.ndarray) -> np.ndarray:
+def _cooling_at(inputs: DispatchInputs, P_it: np.ndarray) -> np.ndarray:
     """Cooling power (W) of the surrogate curve at an IT load per step."""
     c = inputs.cooling
-    P = np.broadcast_to(np.asarray(c.P_W, float), (len(inputs.time), len(c.IT_W)))
-    return np.array([np.interp(it, c.IT_W, row) for it, row in zip(IT_W, P)])
+    P = np.broadcast_to(np.asarray(c.P, float), (len(inputs.time), len(c.P_it)))
+    return np.array([np.interp(it, c.P_it, row) for it, row in zip(P_it, P)])
 
 
 def check_feasibility(inputs: DispatchInputs) -> None:
@@ -69,17 +69,17 @@ def check_feasibility(inputs: DispatchInputs) -> None:
 
 def _capacity(x: DispatchInputs) -> list[str]:
     T = len(x.time)
-    load = np.asarray(x.load_W, float)
-    flexible = np.zeros(T) if x.flexible is None else np.full(T, (1 - x.flexible.curtailment_max) * x.flexible.P_max_W)
+    load = np.asarray(x.P_load, float)
+    flexible = np.zeros(T) if x.flexible is None else np.full(T, (1 - x.flexible.curtailment_max) * x.flexible.P_max)
     cooling = np.zeros(T)
     if x.cooling is not None:
-        cooling = _cooling_at(x, np.asarray(x.cooling.IT_inflexible_W, float) + flexible)
+        cooling = _cooling_at(x, np.asarray(x.cooling.P_it_inflexible, float) + flexible)
     demand = load + flexible + cooling
     limit, penalty, _ = demand_response_limits(x.tariff.demand_response, x.time, x.step_s)
     firm = np.where(np.isnan(penalty), limit, np.inf)
-    grid = np.minimum(x.grid.P_import_max_W, np.clip(firm, 0.0, None))
-    turbines = sum(t.count * t.P_max_W for t in x.turbines)
-    battery = 0.0 if x.bess is None else x.bess.P_max_W
+    grid = np.minimum(x.grid.P_import_max, np.clip(firm, 0.0, None))
+    turbines = sum(t.count * t.P_max for t in x.turbines)
+    battery = 0.0 if x.bess is None else x.bess.P_max
     short = demand - (grid + turbines + battery)
     bad = np.flatnonzero(short > 1e-9 * max(demand.max(), 1.0))
     messages = []
@@ -104,9 +104,9 @@ def _capacity(x: DispatchInputs) -> list[str]:
 def _demand_response(x: DispatchInputs) -> list[str]:
     messages = []
     for e in x.tariff.demand_response:
-        if e.penalty_USD_per_J is None and e.baseline_W - e.reduction_W < 0:
+        if e.penalty is None and e.baseline - e.reduction < 0:
             messages.append(f"demand-response event {_when(e.start)} to {_when(e.end)}: a reduction of "
-                            f"{_mw(e.reduction_W)} below a baseline of {_mw(e.baseline_W)} asks for negative grid import")
+                            f"{_mw(e.reduction)} below a baseline of {_mw(e.baseline)} asks for negative grid import")
     return messages
 
 
@@ -118,12 +118,12 @@ def _flexible(x: DispatchInputs) -> list[str]:
     messages = []
     for i, n in zip(first, steps):
         hours = n * x.step_s / 3600
-        need = f.energy_J / PERIOD_S[f.period] * n * x.step_s
-        most = f.P_max_W * n * x.step_s
+        need = f.E / PERIOD_S[f.period] * n * x.step_s
+        most = f.P_max * n * x.step_s
         least = (1 - f.curtailment_max) * most
         if need > most * (1 + 1e-9):
             messages.append(f"flexible training energy for the {f.period} starting {_when(x.time[i])}: needs "
-                            f"{_mwh(need)} but at most {_mwh(most)} fits ({_mw(f.P_max_W)} for {hours:g} h), "
+                            f"{_mwh(need)} but at most {_mwh(most)} fits ({_mw(f.P_max)} for {hours:g} h), "
                             f"short by {_mwh(need - most)}")
         elif need < least * (1 - 1e-9):
             messages.append(f"flexible training energy for the {f.period} starting {_when(x.time[i])}: is "
@@ -137,8 +137,8 @@ def _battery(x: DispatchInputs) -> list[str]:
     if b is None:
         return []
     target = b.soc_initial if b.soc_terminal is None else b.soc_terminal
-    need = (target - b.soc_initial) * b.E_max_J
-    most = b.P_max_W * b.eta_charge * len(x.time) * x.step_s
+    need = (target - b.soc_initial) * b.E_max
+    most = b.P_max * b.eta_charge * len(x.time) * x.step_s
     if need > most * (1 + 1e-9):
         return [f"battery cannot reach its end state of charge {target:.0%} from {b.soc_initial:.0%}: that needs "
                 f"{_mwh(need)} stored, at most {_mwh(most)} can be charged over the horizon"]
@@ -217,7 +217,7 @@ def explain_infeasible(inputs: DispatchInputs, lp: LinearProgram, *, time_limit:
     if v.size and v[0] > 3600.0:
         b = inputs.bess
         target = b.soc_initial if b.soc_terminal is None else b.soc_terminal
-        messages.append(f"battery end state of charge {target:.0%} ({_mwh(target * b.E_max_J)}) is "
+        messages.append(f"battery end state of charge {target:.0%} ({_mwh(target * b.E_max)}) is "
                         f"out of reach by {_mwh(v[0])}")
     v = value("demand_response_excess_firm") * MW
     if v.size:
@@ -226,8 +226,8 @@ def explain_infeasible(inputs: DispatchInputs, lp: LinearProgram, *, time_limit:
         for k in np.flatnonzero(v > 1.0)[:5]:
             messages.append(f"{_when(t[steps[k]])}: demand-response limit of {_mw(limit[steps[k]])} "
                             f"exceeded by {_mw(v[k])}")
-    for name, what, cap in (("CO2_cap_excess", "CO2", inputs.emissions.CO2_max_kg),
-                            ("NOx_cap_excess", "NOx", inputs.emissions.NOx_max_kg)):
+    for name, what, cap in (("CO2_cap_excess", "CO2", inputs.emissions.CO2_max),
+                            ("NOx_cap_excess", "NOx", inputs.emissions.NOx_max)):
         v = value(name)
         if v.size and v[0] > 1e-3:
             messages.append(f"{what} cap of {cap:,.0f} kg over the horizon: the plan needs {v[0]:,.0f} kg more")

@@ -214,7 +214,7 @@ def schedule(inputs: DispatchInputs, lp: LinearProgram, x: np.ndarray) -> dict[s
     zero = np.zeros(T)
     v = lambda name, scale=MW: lp.values(x, name) * scale if name in lp.variables else zero  # noqa: E731
     out = {
-        "P_load": np.asarray(inputs.load_W, float),
+        "P_load": np.asarray(inputs.P_load, float),
         "P_grid_import": v("grid_import"),
         "P_grid_export": v("grid_export"),
         "P_battery_charge": v("battery_charge"),
@@ -300,15 +300,15 @@ def schedule_dataset(inputs: DispatchInputs, s: dict, costs: list[float], catego
     v = {name: (("turbine_type", "time") if np.ndim(values) == 2 else ("time",), values) for name, values in s.items()}
     v["P_battery"] = (("time",), s["P_battery_discharge"] - s["P_battery_charge"])
     if inputs.bess is not None:
-        v["soc"] = (("time",), s["E_battery"] / inputs.bess.E_max_J)
+        v["soc"] = (("time",), s["E_battery"] / inputs.bess.E_max)
     v["P_demand"] = (("time",), s["P_load"] + s["P_flexible"] + s["P_cooling"])
-    CO2 = np.asarray(inputs.grid.CO2_kg_per_J, float) * s["P_grid_import"] * inputs.step_s
+    CO2 = np.asarray(inputs.grid.CO2_factor, float) * s["P_grid_import"] * inputs.step_s
     if inputs.turbines:
         fuel_J = s["P_fuel"] * inputs.step_s
-        CO2 = CO2 + (np.array([t.CO2_kg_per_J for t in inputs.turbines])[:, None] * fuel_J).sum(0)
-        v["NOx"] = (("time",), (np.array([t.NOx_kg_per_J for t in inputs.turbines])[:, None] * fuel_J).sum(0))
+        CO2 = CO2 + (np.array([t.CO2_factor for t in inputs.turbines])[:, None] * fuel_J).sum(0)
+        v["NOx"] = (("time",), (np.array([t.NOx_factor for t in inputs.turbines])[:, None] * fuel_J).sum(0))
     v["CO2"] = (("time",), CO2)
-    v["energy_price"] = (("time",), np.asarray(inputs.tariff.energy_price_USD_per_J, float))
+    v["energy_price"] = (("time",), np.asarray(inputs.tariff.energy_price, float))
     v["cost"] = (("category",), np.asarray(costs, float))
     v["objective"] = ((), float(np.sum(costs)))
     v.update(extra or {})
@@ -335,16 +335,16 @@ def evaluate_costs(inputs: DispatchInputs, s: dict[str, np.ndarray]) -> dict[str
     out = bill(inputs.tariff, inputs.time, dt, s["P_grid_import"], s["P_grid_export"])
     if inputs.turbines:
         types = inputs.turbines
-        out["fuel"] = float(sum(t.fuel_price_USD_per_J * s["P_fuel"][g].sum() * dt for g, t in enumerate(types)))
-        out["starts"] = float(sum(t.start_cost_USD * s["units_started"][g].sum() for g, t in enumerate(types)))
+        out["fuel"] = float(sum(t.fuel_price * s["P_fuel"][g].sum() * dt for g, t in enumerate(types)))
+        out["starts"] = float(sum(t.start_cost * s["units_started"][g].sum() for g, t in enumerate(types)))
     if inputs.bess is not None:
         throughput = (s["P_battery_charge"] + s["P_battery_discharge"]).sum() * dt
-        out["battery_degradation"] = float(inputs.bess.degradation_cost_USD_per_J * throughput)
-    price = inputs.emissions.CO2_price_USD_per_kg
+        out["battery_degradation"] = float(inputs.bess.degradation_cost * throughput)
+    price = inputs.emissions.CO2_price
     if price > 0:
-        CO2 = np.sum(np.asarray(inputs.grid.CO2_kg_per_J, float) * s["P_grid_import"]) * dt
+        CO2 = np.sum(np.asarray(inputs.grid.CO2_factor, float) * s["P_grid_import"]) * dt
         if inputs.turbines:
-            CO2 += sum(t.CO2_kg_per_J * s["P_fuel"][g].sum() * dt for g, t in enumerate(inputs.turbines))
+            CO2 += sum(t.CO2_factor * s["P_fuel"][g].sum() * dt for g, t in enumerate(inputs.turbines))
         out["emissions"] = float(price * CO2)
     return out
 
@@ -355,18 +355,18 @@ def evaluate_costs(inputs: DispatchInputs, s: dict[str, np.ndarray]) -> dict[str
 def baseline_inputs(inputs: DispatchInputs) -> DispatchInputs:
     """The same site and tariff without the battery, the flexible load running flat at its pace.
 
-    The flexible energy becomes inflexible load at ``energy_J / period``
+    The flexible energy becomes inflexible load at ``E / period``
     (and IT load for the cooling surrogate).
     """
     flexible = inputs.flexible
     if flexible is None:
         return replace(inputs, bess=None)
-    pace = flexible.energy_J / PERIOD_S[flexible.period]
+    pace = flexible.E / PERIOD_S[flexible.period]
     cooling = inputs.cooling
     if cooling is not None:
-        cooling = replace(cooling, IT_inflexible_W=np.asarray(cooling.IT_inflexible_W, float) + pace)
+        cooling = replace(cooling, P_it_inflexible=np.asarray(cooling.P_it_inflexible, float) + pace)
     return replace(inputs, bess=None, flexible=None, cooling=cooling,
-                   load_W=np.asarray(inputs.load_W, float) + pace)
+                   P_load=np.asarray(inputs.P_load, float) + pace)
 
 
 def savings_table(plan: xr.Dataset, baseline: xr.Dataset) -> pd.DataFrame:

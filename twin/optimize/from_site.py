@@ -26,7 +26,7 @@
 - **electrical chain losses** (transformers, UPS, distribution) from
   :meth:`twin.electrical.network.ElectricalNetwork.demand` at the *planned
   operating point*: nominal IT load and the cooling curve's value there.  They
-  enter ``load_W`` as a fixed load per step (the loss fraction of IT plus
+  enter ``P_load`` as a fixed load per step (the loss fraction of IT plus
   cooling at that point, frozen).  Linearisation error: shifting flexible load
   changes losses by their marginal rate (~4-5 % of the shifted IT power on a
   site with double-conversion UPS, ~2 % without); over a day the shifted
@@ -132,9 +132,9 @@ YEAR = YEAR_S
 class SiteDispatchInputs(DispatchInputs):
     """:class:`DispatchInputs` of a site, with where they came from.
 
-    ``IT_W``: nominal IT load per step (flexible load at its pace);
-    ``IT_peak_W``: the site's IT peak; ``losses_W``: electrical chain losses
-    frozen into ``load_W``; ``cooling_nominal_W``: the cooling curve at the
+    ``P_it``: nominal IT load per step (flexible load at its pace);
+    ``P_it_peak``: the site's IT peak; ``P_losses``: electrical chain losses
+    frozen into ``P_load``; ``P_cooling_nominal``: the cooling curve at the
     nominal IT load (what the losses were computed with; zeros without
     cooling); ``synthetic_prices``: the prices are a synthetic year, not market
     data; ``price_source``: what the prices are; ``notes``: modelling choices
@@ -145,17 +145,17 @@ class SiteDispatchInputs(DispatchInputs):
     """
 
     site_name: str = ""
-    IT_W: np.ndarray | None = None
-    IT_peak_W: float = 0.0
-    losses_W: np.ndarray | None = None
-    cooling_nominal_W: np.ndarray | None = None
+    P_it: np.ndarray | None = None
+    P_it_peak: float = 0.0  #: W
+    P_losses: np.ndarray | None = None  #: W
+    P_cooling_nominal: np.ndarray | None = None  #: W
     synthetic_prices: bool = False
     price_source: str = ""
     notes: tuple[str, ...] = ()
     standard_start: pd.Timestamp | None = None
     workload_start_s: float = 0.0
     cooling_max_shortfall: float = 0.0
-    NOx_cap_kg_per_year: float = math.inf
+    NOx_max_per_year: float = math.inf  #: kg
     hours_per_year_max: tuple[float, ...] = ()
     timings: dict = field(default_factory=dict)
 
@@ -256,8 +256,8 @@ def _prices(prices, kind: str, time: pd.DatetimeIndex, step: float) -> tuple[pd.
         table = read_prices(prices, tz=CENTRAL)
         return _on_grid(table, time, step, str(prices)), pd.DatetimeIndex([], tz=CENTRAL), f"file {prices}", False
     if isinstance(prices, pd.DataFrame):
-        if "energy_price_USD_per_J" not in prices:
-            raise _bad("prices", f"columns {list(prices.columns)}", "a table with an energy_price_USD_per_J column")
+        if "energy_price" not in prices:
+            raise _bad("prices", f"columns {list(prices.columns)}", "a table with an energy_price column")
         synthetic = bool(prices.attrs.get("synthetic", False))
         return (_on_grid(prices, time, step, prices.attrs.get("file", "prices")), pd.DatetimeIndex([], tz=CENTRAL),
                 prices.attrs.get("file", "a price table"), synthetic)
@@ -285,15 +285,15 @@ def site_tariff(site, time: pd.DatetimeIndex, step: float, prices=None,
     if t.ppa_volume > 0:
         if t.ppa_price <= 0:
             raise InputError.one(site.file, "tariff.ppa_price", "nothing", "a PPA price with ppa_volume, e.g. '45 USD/MWh'")
-        ppas.append(FixedPricePPA(volume_W=t.ppa_volume, price_USD_per_J=t.ppa_price))
+        ppas.append(FixedPricePPA(volume=t.ppa_volume, price=t.ppa_price))
         notes.append(f"fixed-price PPA: {t.ppa_volume / 1e6:,.0f} MW at {t.ppa_price * 3.6e9:g} USD/MWh, the "
                      f"difference to the market price settled in the 'ppa' category (no effect on the dispatch)")
     if t.vppa_volume > 0:
         if t.vppa_strike <= 0:
             raise InputError.one(site.file, "tariff.vppa_strike", "nothing",
                                  "a virtual-PPA strike price with vppa_volume, e.g. '35 USD/MWh'")
-        vppas.append(VirtualPPA(generation_W=t.vppa_volume, strike_USD_per_J=t.vppa_strike,
-                                hub_price_USD_per_J=np.asarray(tariff.energy_price_USD_per_J, float)))
+        vppas.append(VirtualPPA(generation=t.vppa_volume, strike=t.vppa_strike,
+                                hub_price=np.asarray(tariff.energy_price, float)))
         notes.append(f"virtual PPA: {t.vppa_volume / 1e6:,.0f} MW flat at strike {t.vppa_strike * 3.6e9:g} USD/MWh "
                      f"against the plan's energy price as the hub price ('vppa' category; no effect on the dispatch)")
     if dr:
@@ -311,15 +311,15 @@ def _programme(site, events) -> tuple:
     t = site.tariff
     out = []
     for e in events:
-        reduction = e.reduction_W if np.isfinite(e.reduction_W) else t.dr_reduction
+        reduction = e.reduction if np.isfinite(e.reduction) else t.dr_reduction
         if not reduction > 0:
             raise InputError.one(site.file, "tariff.dr_reduction", "nothing",
                                  f"a demand-response reduction (e.g. '50 MW') for the event at {e.start}, "
                                  "or a 'reduction [MW]' column in the event file")
-        credit = e.credit_USD if e.credit_USD > 0 else t.dr_credit
-        penalty = e.penalty_USD_per_J if e.penalty_USD_per_J is not None else (
+        credit = e.credit if e.credit > 0 else t.dr_credit
+        penalty = e.penalty if e.penalty is not None else (
             t.dr_penalty if t.dr_penalty > 0 else None)
-        out.append(replace(e, reduction_W=float(reduction), credit_USD=float(credit), penalty_USD_per_J=penalty))
+        out.append(replace(e, reduction=float(reduction), credit=float(credit), penalty=penalty))
     return tuple(out)
 
 
@@ -337,7 +337,7 @@ def _market_tariff(site, time, step, prices, ev, dr) -> tuple[Tariff, str, bool,
         rate = t.transmission_4cp if t.transmission_4cp > 0 else ERCOT_4CP_RATE_USD_PER_W_YEAR
         if t.transmission_4cp <= 0:
             notes.append(f"4CP rate: default estimate ${ERCOT_4CP_RATE_USD_PER_W_YEAR * 1e3:g}/kW-yr")
-        tariff = ercot_tariff(table, time, peaks, rate_USD_per_W_year=rate, demand_response=dr)
+        tariff = ercot_tariff(table, time, peaks, rate=rate, demand_response=dr)
         return tariff, source, synthetic, notes
     if t.market == "tva_mlgw":
         table, _, source, synthetic = _prices(prices, "tva_mlgw", time, step)
@@ -350,7 +350,7 @@ def _market_tariff(site, time, step, prices, ev, dr) -> tuple[Tariff, str, bool,
                          f"${MLGW_ON_PEAK_DEMAND_USD_PER_W_MONTH * 1e3:g}/kW-month")
         notes.append(f"off-peak excess demand charge: estimate "
                      f"${MLGW_OFF_PEAK_EXCESS_USD_PER_W_MONTH * 1e3:g}/kW-month")
-        tariff = tva_mlgw_tariff(table, time, on_peak_rate_USD_per_W_month=on_rate, demand_response=dr)
+        tariff = tva_mlgw_tariff(table, time, on_peak_rate=on_rate, demand_response=dr)
         return tariff, source, synthetic, notes
     # fixed
     if prices is not None:
@@ -359,7 +359,7 @@ def _market_tariff(site, time, step, prices, ev, dr) -> tuple[Tariff, str, bool,
         if len(missing):
             raise InputError.one(str(source), "time", f"no price for {len(missing)} steps, first {missing[0]}",
                                  f"prices covering {time[0]} to {time[-1]}")
-        energy = table.loc[time, "energy_price_USD_per_J"].to_numpy(float)
+        energy = table.loc[time, "energy_price"].to_numpy(float)
     else:
         if t.energy_price <= 0:
             raise InputError.one(site.file, "tariff.energy_price", "nothing",
@@ -367,7 +367,7 @@ def _market_tariff(site, time, step, prices, ev, dr) -> tuple[Tariff, str, bool,
         energy, synthetic = np.full(len(time), t.energy_price), False
         source = f"flat {t.energy_price * 3.6e9:g} USD/MWh"
     demand = DemandCharge(np.ones(len(time), bool), t.demand_charge) if t.demand_charge > 0 else None
-    tariff = Tariff(energy_price_USD_per_J=energy, export_price_USD_per_J=np.zeros(len(time)), demand_charge=demand,
+    tariff = Tariff(energy_price=energy, export_price=np.zeros(len(time)), demand_charge=demand,
                     demand_response=tuple(dr),
                     name="fixed energy price" + (" + monthly demand charge" if demand else ""))
     return tariff, source, synthetic, notes
@@ -386,10 +386,10 @@ def site_battery(site, *, soc_initial: float = 0.5) -> Battery | None:
     eta = float(np.sum(w * [math.sqrt(b.entry.round_trip_efficiency) for b in sets]))
     soc_min = float(np.sum(w * [b.entry.soc_min for b in sets]))
     soc_max = float(np.sum(w * [b.entry.soc_max for b in sets]))
-    return Battery(P_max_W=float(sum(b.count * b.entry.P_rated for b in sets)), E_max_J=float(E.sum()),
+    return Battery(P_max=float(sum(b.count * b.entry.P_rated for b in sets)), E_max=float(E.sum()),
                    eta_charge=eta, eta_discharge=eta, soc_min=soc_min, soc_max=soc_max,
                    soc_initial=min(max(soc_initial, soc_min), soc_max),
-                   degradation_cost_USD_per_J=float(np.sum(w * [b.entry.cost_degradation for b in sets])))
+                   degradation_cost=float(np.sum(w * [b.entry.cost_degradation for b in sets])))
 
 
 def fuel_curve(entry) -> tuple[np.ndarray, np.ndarray]:
@@ -421,10 +421,10 @@ def fleet_names(site) -> list[str]:
 
 
 def site_turbines(site, *, fuel_price: float = FUEL_PRICE_USD_PER_J,
-                  first_need_W: float = 0.0) -> tuple[TurbineType, ...]:
+                  P_first_need: float = 0.0) -> tuple[TurbineType, ...]:
     """The site's turbine fleets as :class:`TurbineType` (see the module docstring for the mappings).
 
-    ``first_need_W``: power the turbines must give in the first step; that many
+    ``P_first_need``: power the turbines must give in the first step; that many
     units, in merit order (lowest full-load heat rate first), are running
     before it.
     """
@@ -433,7 +433,7 @@ def site_turbines(site, *, fuel_price: float = FUEL_PRICE_USD_PER_J,
     fleets = site.electrical.turbines
     order = sorted(range(len(fleets)), key=lambda i: (fleets[i].entry.heat_rate_full, i))
     on = [0] * len(fleets)
-    need = max(first_need_W, 0.0)
+    need = max(P_first_need, 0.0)
     for i in order:
         if need <= 0:
             break
@@ -445,10 +445,10 @@ def site_turbines(site, *, fuel_price: float = FUEL_PRICE_USD_PER_J,
         e = fleet.entry
         P, fuel = fuel_curve(e)
         out.append(TurbineType(
-            name=name, count=fleet.count, P_max_W=P[-1], P_min_W=P[0], P_W=P, fuel_W=fuel,
-            fuel_price_USD_per_J=fuel_price, start_cost_USD=e.start_cost, min_up_s=e.min_up_time,
-            min_down_s=e.min_down_time, ramp_W_per_s=e.ramp_rate, NOx_kg_per_J=e.NOx_rate,
-            CO2_kg_per_J=CO2_PER_FUEL,
+            name=name, count=fleet.count, P_max=P[-1], P_min=P[0], P=P, fuel=fuel,
+            fuel_price=fuel_price, start_cost=e.start_cost, min_up_s=e.min_up_time,
+            min_down_s=e.min_down_time, ramp_limit=e.ramp_rate, NOx_factor=e.NOx_rate,
+            CO2_factor=CO2_PER_FUEL,
             starts_per_year_max=float(fleet.starts_per_year_max) if fleet.starts_per_year_max > 0 else math.inf,
             units_on_initial=n_on))
     return tuple(out)
@@ -553,7 +553,7 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
         floor = max(0.0, pace - curtailment_max * float(IT.min()))
         ceiling = pace + float(np.min(peak - IT))
         if ceiling > 0:
-            flexible = FlexibleLoad(energy_J=pace * 86400.0, period="day", P_max_W=ceiling,
+            flexible = FlexibleLoad(E=pace * 86400.0, period="day", P_max=ceiling,
                                     curtailment_max=1.0 - floor / ceiling)
             lo_IT, hi_IT = inflexible + floor, inflexible + ceiling
             notes.append(f"flexible training load: {flexible_share:.0%} of IT energy ({pace / 1e6:,.1f} MW pace) "
@@ -571,7 +571,7 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
                           step=step)
         fr = _fractions(float(lo_IT.min()) / peak - 1e-6, float(hi_IT.max()) / peak + 1e-6)
         curves = cooling_curves(site, wx["T_dry_bulb"].values[:T], wx["T_wet_bulb"].values[:T], fractions=fr)
-        IT_break = curves.IT_W.copy()
+        IT_break = curves.P_it.copy()
         IT_break[0] = min(IT_break[0], float(lo_IT.min()))
         IT_break[-1] = max(IT_break[-1], float(hi_IT.max()))
         P_curve = curves.P_convex
@@ -598,37 +598,37 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
 
     # sources
     el = site.electrical
-    grid = GridConnection(P_import_max_W=float(el.utility.P_import_max), P_export_max_W=0.0)
+    grid = GridConnection(P_import_max=float(el.utility.P_import_max), P_export_max=0.0)
     bess = site_battery(site) if with_bess and bess_scale > 0 else None
     if bess is not None and bess_scale != 1.0:
-        bess = replace(bess, P_max_W=bess.P_max_W * bess_scale, E_max_J=bess.E_max_J * bess_scale)
-        notes.append(f"battery: the site's Megapacks x{bess_scale:g} ({bess.P_max_W / 1e6:,.0f} MW, "
-                     f"{bess.E_max_J / 3.6e9:,.0f} MWh stored)")
-    first_need = float(chain["P_demand"][0]) - grid.P_import_max_W
-    turbines = site_turbines(site, fuel_price=fuel_price, first_need_W=first_need)
+        bess = replace(bess, P_max=bess.P_max * bess_scale, E_max=bess.E_max * bess_scale)
+        notes.append(f"battery: the site's Megapacks x{bess_scale:g} ({bess.P_max / 1e6:,.0f} MW, "
+                     f"{bess.E_max / 3.6e9:,.0f} MWh stored)")
+    first_need = float(chain["P_demand"][0]) - grid.P_import_max
+    turbines = site_turbines(site, fuel_price=fuel_price, P_first_need=first_need)
     NOx_year = NOx_cap_per_year(site)
     horizon_s = T * step
     CO2_year = site.tariff.CO2_cap if site.tariff.CO2_cap > 0 else math.inf
-    emissions = Emissions(CO2_price_USD_per_kg=site.tariff.emissions_price,
-                          CO2_max_kg=CO2_year * horizon_s / YEAR if np.isfinite(CO2_year) else math.inf,
-                          NOx_max_kg=NOx_year * horizon_s / YEAR if np.isfinite(NOx_year) else math.inf)
+    emissions = Emissions(CO2_price=site.tariff.emissions_price,
+                          CO2_max=CO2_year * horizon_s / YEAR if np.isfinite(CO2_year) else math.inf,
+                          NOx_max=NOx_year * horizon_s / YEAR if np.isfinite(NOx_year) else math.inf)
     if site.tariff.emissions_price > 0:
         notes.append(f"CO2 price: {site.tariff.emissions_price * 1e3:g} USD/t on turbine fuel"
-                     + (" and grid import" if np.any(np.asarray(grid.CO2_kg_per_J) > 0) else
+                     + (" and grid import" if np.any(np.asarray(grid.CO2_factor) > 0) else
                         " (grid energy carries no CO2 intensity here)"))
     if np.isfinite(CO2_year):
-        notes.append(f"CO2 cap: {CO2_year / 1e3:,.0f} t/yr prorated to {emissions.CO2_max_kg / 1e3:,.1f} t over the "
+        notes.append(f"CO2 cap: {CO2_year / 1e3:,.0f} t/yr prorated to {emissions.CO2_max / 1e3:,.1f} t over the "
                      f"horizon (grid import and turbine fuel)")
     if np.isfinite(NOx_year):
         uncapped = [f.model for f in el.turbines if f.NOx_cap <= 0]
         also = f", applied to all turbines incl. {', '.join(uncapped)} (no cap of their own)" if uncapped else ""
-        notes.append(f"NOx cap: {NOx_year / 1e3:,.1f} t/yr prorated to {emissions.NOx_max_kg:,.0f} kg over the "
+        notes.append(f"NOx cap: {NOx_year / 1e3:,.1f} t/yr prorated to {emissions.NOx_max:,.0f} kg over the "
                      f"horizon{also}")
     if any(f.hours_per_year_max > 0 for f in el.turbines):
         notes.append("turbine running-hour caps (hours_per_year_max) are not constraints of the dispatch; "
                      "planned hours are reported against them")
     if el.islanded:
-        notes.append(f"islanded site: grid import at most {grid.P_import_max_W / 1e6:,.0f} MW")
+        notes.append(f"islanded site: grid import at most {grid.P_import_max / 1e6:,.0f} MW")
 
     t3 = _time.perf_counter()
     tariff, source, synthetic, tariff_notes = site_tariff(site, time, step, prices, events)
@@ -636,14 +636,14 @@ def site_dispatch_inputs(site, *, start="2025-01-01 00:00", days: float = 7.0, s
     timings["tariff_s"] = _time.perf_counter() - t3
     timings["total_s"] = _time.perf_counter() - t0
 
-    surrogate = None if curves is None else CoolingSurrogate(IT_W=IT_break, P_W=P_curve, IT_inflexible_W=inflexible)
+    surrogate = None if curves is None else CoolingSurrogate(P_it=IT_break, P=P_curve, P_it_inflexible=inflexible)
     load = inflexible + losses
     return SiteDispatchInputs(
-        time=time, step_s=step, load_W=load, grid=grid, tariff=tariff, flexible=flexible, bess=bess,
+        time=time, step_s=step, P_load=load, grid=grid, tariff=tariff, flexible=flexible, bess=bess,
         turbines=turbines, cooling=surrogate, emissions=emissions,
-        site_name=site.name, IT_W=IT, IT_peak_W=peak, losses_W=losses, cooling_nominal_W=cooling_nominal,
+        site_name=site.name, P_it=IT, P_it_peak=peak, P_losses=losses, P_cooling_nominal=cooling_nominal,
         synthetic_prices=synthetic, price_source=source, notes=tuple(notes), standard_start=std[0],
-        workload_start_s=workload_start, cooling_max_shortfall=shortfall, NOx_cap_kg_per_year=NOx_year,
+        workload_start_s=workload_start, cooling_max_shortfall=shortfall, NOx_max_per_year=NOx_year,
         hours_per_year_max=tuple(float(f.hours_per_year_max) for f in el.turbines), timings=timings)
 
 
@@ -739,17 +739,17 @@ def plan_site(site, *, mip_gap: float = 1e-3, time_limit: float | None = 120.0, 
 
 def annotate(plan: xr.Dataset, inputs: SiteDispatchInputs, site=None) -> xr.Dataset:
     """The plan with its IT load and frozen losses, and attrs naming the site and the price source."""
-    IT = plan["P_load"].values - inputs.losses_W + plan["P_flexible"].values
+    IT = plan["P_load"].values - inputs.P_losses + plan["P_flexible"].values
     plan = plan.assign(
         P_it=xr.Variable("time", IT, {"units": "W", "long_name": "planned IT load: inflexible plus flexible"}),
-        P_losses=xr.Variable("time", np.asarray(inputs.losses_W, float),
+        P_losses=xr.Variable("time", np.asarray(inputs.P_losses, float),
                              {"units": "W", "long_name": "electrical chain losses in the load "
                                                          "(fixed at the planned operating point)"}),
-        P_it_nominal=xr.Variable("time", np.asarray(inputs.IT_W, float),
+        P_it_nominal=xr.Variable("time", np.asarray(inputs.P_it, float),
                                  {"units": "W", "long_name": "nominal IT load (flexible load at its pace)"}),
     )
     plan.attrs.update(site=inputs.site_name, step_s=float(inputs.step_s), synthetic_prices=int(inputs.synthetic_prices),
-                      price_source=inputs.price_source, IT_peak_W=float(inputs.IT_peak_W))
+                      price_source=inputs.price_source, P_it_peak=float(inputs.P_it_peak))
     return plan
 
 
@@ -767,7 +767,7 @@ def key_figures(result: SitePlan, site=None) -> dict:
     }
     if x.bess is not None:
         discharged = float(plan["P_battery_discharge"].sum()) * dt
-        usable = (x.bess.soc_max - x.bess.soc_min) * x.bess.E_max_J * x.bess.eta_discharge
+        usable = (x.bess.soc_max - x.bess.soc_min) * x.bess.E_max * x.bess.eta_discharge
         out["battery_discharged_J"] = discharged
         out["battery_cycles"] = discharged / usable if usable > 0 else 0.0
         out["soc_min"] = float(plan["soc"].min())
@@ -783,9 +783,9 @@ def key_figures(result: SitePlan, site=None) -> dict:
         if caps:
             out["turbine_unit_hours_cap"] = {tt.name: c / 3600.0 for c, tt in zip(caps, x.turbines)}
         out["NOx_kg"] = float(plan["NOx"].sum())
-        out["NOx_cap_kg"] = float(x.emissions.NOx_max_kg)
+        out["NOx_cap_kg"] = float(x.emissions.NOx_max)
     if x.flexible is not None:
-        pace = x.flexible.energy_J / 86400.0
+        pace = x.flexible.E / 86400.0
         moved = np.abs(plan["P_flexible"].values - pace).sum() * dt / 2
         out["flexible_energy_J"] = float(plan["P_flexible"].sum()) * dt
         out["flexible_shifted_J"] = float(moved)
@@ -837,8 +837,8 @@ def plan_results(plan: xr.Dataset, inputs: DispatchInputs | None = None) -> xr.D
         ds = ds.rename({"turbine_type": "fleet"})
         ds = ds.transpose("time", "fleet", ...)
         if inputs is not None and inputs.turbines and "fuel" in ds:
-            for name, per_J in (("NOx", [t.NOx_kg_per_J for t in inputs.turbines]),
-                                ("CO2", [t.CO2_kg_per_J for t in inputs.turbines])):
+            for name, per_J in (("NOx", [t.NOx_factor for t in inputs.turbines]),
+                                ("CO2", [t.CO2_factor for t in inputs.turbines])):
                 ds[name] = ds["fuel"] * xr.DataArray(np.asarray(per_J, float), dims="fleet")
                 ds[name].attrs = {"units": "kg/s", "long_name": f"turbine {name} emission rate per fleet"}
     index = pd.DatetimeIndex(ds.indexes["time"])

@@ -37,52 +37,52 @@ def nanoseconds(time) -> np.ndarray:
 class GridConnection:
     """Utility connection at the site's point of common coupling.
 
-    ``P_export_max_W`` of zero means the site may not export.
-    ``CO2_kg_per_J`` is the grid's carbon intensity, a constant or one value per step.
+    ``P_export_max`` of zero means the site may not export.
+    ``CO2_factor`` is the grid's carbon intensity, a constant or one value per step.
     """
 
-    P_import_max_W: float
-    P_export_max_W: float = 0.0
-    CO2_kg_per_J: float | np.ndarray = 0.0
+    P_import_max: float  #: W
+    P_export_max: float = 0.0  #: W
+    CO2_factor: float | np.ndarray = 0.0  #: kg/J
 
 
 @dataclass(frozen=True, eq=False)
 class Battery:
     """Battery energy storage (e.g. a Megapack fleet) on the site bus.
 
-    ``P_max_W`` limits charge and discharge power at the bus; ``E_max_J`` is
+    ``P_max`` limits charge and discharge power at the bus; ``E_max`` is
     the usable capacity.  Charging ``P`` for ``dt`` stores ``eta_charge * P * dt``;
     discharging ``P`` for ``dt`` removes ``P * dt / eta_discharge``.  The state
-    of charge stays in ``[soc_min, soc_max]`` (fractions of ``E_max_J``) and
+    of charge stays in ``[soc_min, soc_max]`` (fractions of ``E_max``) and
     ends the horizon at least at ``soc_terminal`` (default: ``soc_initial``).
-    ``degradation_cost_USD_per_J`` is charged on the throughput at the bus,
+    ``degradation_cost`` is charged on the throughput at the bus,
     energy charged plus energy discharged.
     """
 
-    P_max_W: float
-    E_max_J: float
+    P_max: float  #: W
+    E_max: float  #: J
     eta_charge: float = 0.95
     eta_discharge: float = 0.95
     soc_min: float = 0.0
     soc_max: float = 1.0
     soc_initial: float = 0.5
     soc_terminal: float | None = None
-    degradation_cost_USD_per_J: float = 0.0
+    degradation_cost: float = 0.0  #: USD/J
 
 
 @dataclass(frozen=True, eq=False)
 class TurbineType:
     """``count`` identical gas turbines, committed and dispatched together.
 
-    Per unit: output between ``P_min_W`` (minimum stable load) and ``P_max_W``.
+    Per unit: output between ``P_min`` (minimum stable load) and ``P_max``.
     The fuel curve is piecewise linear: fuel power (W of fuel heat input, LHV)
-    ``fuel_W[k]`` at electrical output ``P_W[k]``, with ``P_W[0] == P_min_W`` and
-    ``P_W[-1] == P_max_W`` (2-4 points, i.e. 1-3 segments).  Incremental heat
+    ``fuel[k]`` at electrical output ``P[k]``, with ``P[0] == P_min`` and
+    ``P[-1] == P_max`` (2-4 points, i.e. 1-3 segments).  Incremental heat
     rates (slopes) must not decrease, which holds for gas turbines and makes
     the segment formulation exact.
 
-    ``ramp_W_per_s`` limits a running unit's change of output; a starting unit
-    reaches at most ``max(P_min_W, ramp * step)`` in its first step, a stopping
+    ``ramp_limit`` limits a running unit's change of output; a starting unit
+    reaches at most ``max(P_min, ramp * step)`` in its first step, a stopping
     unit leaves from at most that.  ``min_up_s`` / ``min_down_s`` are minimum
     run and rest times.  ``starts_per_year_max`` caps starts per unit; the fleet
     of a type may start ``count * starts_per_year_max`` units a year, prorated to
@@ -92,17 +92,17 @@ class TurbineType:
 
     name: str
     count: int
-    P_max_W: float
-    P_min_W: float
-    P_W: tuple[float, ...] | np.ndarray
-    fuel_W: tuple[float, ...] | np.ndarray
-    fuel_price_USD_per_J: float
-    start_cost_USD: float = 0.0
-    min_up_s: float = 0.0
-    min_down_s: float = 0.0
-    ramp_W_per_s: float = float("inf")
-    NOx_kg_per_J: float = 0.0
-    CO2_kg_per_J: float = 0.0
+    P_max: float  #: W
+    P_min: float  #: W
+    P: tuple[float, ...] | np.ndarray  #: W
+    fuel: tuple[float, ...] | np.ndarray  #: W
+    fuel_price: float  #: USD/J
+    start_cost: float = 0.0  #: USD
+    min_up_s: float = 0.0  #: s
+    min_down_s: float = 0.0  #: s
+    ramp_limit: float = float("inf")  #: W/s
+    NOx_factor: float = 0.0  #: kg/J
+    CO2_factor: float = 0.0  #: kg/J
     starts_per_year_max: float = float("inf")
     units_on_initial: int = 0
 
@@ -111,16 +111,16 @@ class TurbineType:
 class FlexibleLoad:
     """Deferrable training load: a fixed amount of energy per calendar period.
 
-    ``energy_J`` must be delivered in every ``period`` (``"day"`` or ``"week"``,
-    weeks starting Monday) at a power between ``(1 - curtailment_max) * P_max_W``
-    and ``P_max_W``.  A period cut by the start or end of the horizon needs the
+    ``E`` must be delivered in every ``period`` (``"day"`` or ``"week"``,
+    weeks starting Monday) at a power between ``(1 - curtailment_max) * P_max``
+    and ``P_max``.  A period cut by the start or end of the horizon needs the
     same energy prorated to the time it has in the horizon.  The flexible load
     is IT load (it drives cooling when a cooling surrogate is given).
     """
 
-    energy_J: float
+    E: float  #: J
     period: str
-    P_max_W: float
+    P_max: float  #: W
     curtailment_max: float = 1.0
 
 
@@ -128,19 +128,19 @@ class FlexibleLoad:
 class CoolingSurrogate:
     """Cooling electrical power as a piecewise-linear function of IT load.
 
-    At IT load ``IT_W[k]`` (increasing breakpoints) the cooling plant draws
-    ``P_W[..., k]``: one curve for the whole horizon (shape ``(K,)``) or one
+    At IT load ``P_it[k]`` (increasing breakpoints) the cooling plant draws
+    ``P[..., k]``: one curve for the whole horizon (shape ``(K,)``) or one
     per step (shape ``(T, K)``, e.g. following the weather).  Each curve must
     be convex (slopes not decreasing), as the plant's curves derived from the
     thermal model are; the dispatch then keeps cooling power at or above the
     curve and the optimum lies on it whenever power has a cost.
-    ``IT_inflexible_W`` is the IT part of ``DispatchInputs.load_W``; the IT load
+    ``P_it_inflexible`` is the IT part of ``DispatchInputs.P_load``; the IT load
     is that plus the flexible load, and must stay inside the breakpoints.
     """
 
-    IT_W: np.ndarray
-    P_W: np.ndarray
-    IT_inflexible_W: np.ndarray
+    P_it: np.ndarray  #: W
+    P: np.ndarray  #: W
+    P_it_inflexible: np.ndarray  #: W
 
 
 @dataclass(frozen=True, eq=False)
@@ -148,14 +148,14 @@ class CoincidentPeak:
     """Transmission charge set by demand in system-peak intervals (ERCOT 4CP).
 
     ``intervals`` holds the start of each peak interval (``interval_s`` long,
-    known or forecast).  The charge is ``rate_USD_per_W_year`` times the mean
+    known or forecast).  The charge is ``rate`` times the mean
     grid import over ``intervals_per_year`` intervals; every interval inside the
     horizon adds ``rate / intervals_per_year`` times its mean import.
     """
 
     intervals: pd.DatetimeIndex
-    rate_USD_per_W_year: float
-    interval_s: float = 900.0
+    rate: float  #: USD/W per year
+    interval_s: float = 900.0  #: s
     intervals_per_year: int = 4
 
 
@@ -164,29 +164,29 @@ class DemandCharge:
     """Monthly demand charges (TVA/MLGW style).
 
     Billing demand is the highest grid import of any step in the month:
-    ``on_peak_rate_USD_per_W_month`` on the highest on-peak demand and
-    ``off_peak_excess_rate_USD_per_W_month`` on the amount by which the highest
+    ``on_peak_rate`` on the highest on-peak demand and
+    ``off_peak_excess_rate`` on the amount by which the highest
     off-peak demand exceeds it.  ``on_peak`` marks on-peak steps (length T).
     A month only partly inside the horizon is charged the fraction of the
     month that lies inside it.
     """
 
     on_peak: np.ndarray
-    on_peak_rate_USD_per_W_month: float
-    off_peak_excess_rate_USD_per_W_month: float = 0.0
+    on_peak_rate: float  #: USD/W per month
+    off_peak_excess_rate: float = 0.0  #: USD/W per month
 
 
 @dataclass(frozen=True, eq=False)
 class FixedPricePPA:
-    """Fixed-price supply of ``volume_W`` (constant or per step) at ``price_USD_per_J``.
+    """Fixed-price supply of ``volume`` (constant or per step) at ``price``.
 
     The site pays the contract price for the volume; consumption above or
     below the volume is settled at the tariff's energy price.  The contract
     changes the bill, not the marginal price of energy, so not the dispatch.
     """
 
-    volume_W: float | np.ndarray
-    price_USD_per_J: float
+    volume: float | np.ndarray  #: W
+    price: float  #: USD/J
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,40 +197,40 @@ class VirtualPPA:
     (it receives money when the hub price is above the strike).
     """
 
-    generation_W: float | np.ndarray
-    strike_USD_per_J: float
-    hub_price_USD_per_J: np.ndarray
+    generation: float | np.ndarray  #: W
+    strike: float  #: USD/J
+    hub_price: np.ndarray  #: USD/J
 
 
 @dataclass(frozen=True)
 class DemandResponseEvent:
-    """Grid import must stay at or below ``baseline_W - reduction_W`` during an event.
+    """Grid import must stay at or below ``baseline - reduction`` during an event.
 
     Applies to every step that overlaps ``[start, end)``.  With
-    ``penalty_USD_per_J`` None the reduction is firm (a plan that cannot keep
+    ``penalty`` None the reduction is firm (a plan that cannot keep
     it is infeasible); otherwise each J above the limit costs the penalty.
-    ``credit_USD`` is paid for the event.
+    ``credit`` is paid for the event.
     """
 
     start: pd.Timestamp
     end: pd.Timestamp
-    baseline_W: float
-    reduction_W: float
-    credit_USD: float = 0.0
-    penalty_USD_per_J: float | None = None
+    baseline: float  #: W
+    reduction: float  #: W
+    credit: float = 0.0  #: USD
+    penalty: float | None = None  #: USD/J
 
 
 @dataclass(frozen=True, eq=False)
 class Tariff:
     """What the site pays for electricity.
 
-    ``energy_price_USD_per_J``: price of imported energy per step (real-time
-    market price or time-of-use rate).  ``export_price_USD_per_J``: paid for
+    ``energy_price``: price of imported energy per step (real-time
+    market price or time-of-use rate).  ``export_price``: paid for
     exported energy (default: the energy price).  The other parts are optional.
     """
 
-    energy_price_USD_per_J: np.ndarray
-    export_price_USD_per_J: np.ndarray | None = None
+    energy_price: np.ndarray  #: USD/J
+    export_price: np.ndarray | None = None  #: USD/J
     coincident_peak: CoincidentPeak | None = None
     demand_charge: DemandCharge | None = None
     ppas: tuple[FixedPricePPA, ...] = ()
@@ -243,23 +243,23 @@ class Tariff:
 class Emissions:
     """Carbon price and caps over the horizon (kg).  Defaults: no price, no cap."""
 
-    CO2_price_USD_per_kg: float = 0.0
-    CO2_max_kg: float = float("inf")
-    NOx_max_kg: float = float("inf")
+    CO2_price: float = 0.0  #: USD/kg
+    CO2_max: float = float("inf")  #: kg
+    NOx_max: float = float("inf")  #: kg
 
 
 @dataclass(frozen=True, eq=False)
 class DispatchInputs:
     """Everything the dispatch needs, over ``T = len(time)`` steps of ``step_s``.
 
-    ``load_W`` is the inflexible site load (IT and facility) per step, without
+    ``P_load`` is the inflexible site load (IT and facility) per step, without
     the flexible training load and without cooling when a cooling surrogate
     gives it.
     """
 
     time: pd.DatetimeIndex
-    step_s: float
-    load_W: np.ndarray
+    step_s: float  #: s
+    P_load: np.ndarray  #: W
     grid: GridConnection
     tariff: Tariff
     flexible: FlexibleLoad | None = None
@@ -305,41 +305,41 @@ def check_inputs(inputs: DispatchInputs) -> None:
         steps = np.diff(nanoseconds(inputs.time)) / 1e9
         if not np.allclose(steps, inputs.step_s):
             bad("time", f"steps of {np.unique(steps)[:3]} s", f"evenly spaced steps of step_s = {inputs.step_s:g} s")
-    series("load_W", inputs.load_W, nonnegative=True, scalar_ok=False)
+    series("P_load", inputs.P_load, nonnegative=True, scalar_ok=False)
 
-    number("grid.P_import_max_W", inputs.grid.P_import_max_W, 0, inf_ok=True)
-    number("grid.P_export_max_W", inputs.grid.P_export_max_W, 0)
-    series("grid.CO2_kg_per_J", inputs.grid.CO2_kg_per_J, nonnegative=True)
+    number("grid.P_import_max", inputs.grid.P_import_max, 0, inf_ok=True)
+    number("grid.P_export_max", inputs.grid.P_export_max, 0)
+    series("grid.CO2_factor", inputs.grid.CO2_factor, nonnegative=True)
 
     tariff = inputs.tariff
-    series("tariff.energy_price_USD_per_J", tariff.energy_price_USD_per_J, scalar_ok=False)
-    if tariff.export_price_USD_per_J is not None:
-        series("tariff.export_price_USD_per_J", tariff.export_price_USD_per_J)
+    series("tariff.energy_price", tariff.energy_price, scalar_ok=False)
+    if tariff.export_price is not None:
+        series("tariff.export_price", tariff.export_price)
     if tariff.coincident_peak is not None:
-        number("tariff.coincident_peak.rate_USD_per_W_year", tariff.coincident_peak.rate_USD_per_W_year, 0)
+        number("tariff.coincident_peak.rate", tariff.coincident_peak.rate, 0)
         number("tariff.coincident_peak.interval_s", tariff.coincident_peak.interval_s, 0, lo_open=True)
     if tariff.demand_charge is not None:
         dc = tariff.demand_charge
         if np.asarray(dc.on_peak).shape != (T,):
             bad("tariff.demand_charge.on_peak", f"shape {np.asarray(dc.on_peak).shape}", f"shape ({T},)")
-        number("tariff.demand_charge.on_peak_rate_USD_per_W_month", dc.on_peak_rate_USD_per_W_month, 0)
-        number("tariff.demand_charge.off_peak_excess_rate_USD_per_W_month", dc.off_peak_excess_rate_USD_per_W_month, 0)
+        number("tariff.demand_charge.on_peak_rate", dc.on_peak_rate, 0)
+        number("tariff.demand_charge.off_peak_excess_rate", dc.off_peak_excess_rate, 0)
     for i, ppa in enumerate(tariff.ppas):
-        series(f"tariff.ppas[{i}].volume_W", ppa.volume_W, nonnegative=True)
+        series(f"tariff.ppas[{i}].volume", ppa.volume, nonnegative=True)
     for i, vppa in enumerate(tariff.vppas):
-        series(f"tariff.vppas[{i}].generation_W", vppa.generation_W, nonnegative=True)
-        series(f"tariff.vppas[{i}].hub_price_USD_per_J", vppa.hub_price_USD_per_J)
+        series(f"tariff.vppas[{i}].generation", vppa.generation, nonnegative=True)
+        series(f"tariff.vppas[{i}].hub_price", vppa.hub_price)
     for i, event in enumerate(tariff.demand_response):
         if not pd.Timestamp(event.end) > pd.Timestamp(event.start):
             bad(f"tariff.demand_response[{i}]", f"start {event.start}, end {event.end}", "end after start")
-        number(f"tariff.demand_response[{i}].reduction_W", event.reduction_W, 0)
-        if event.penalty_USD_per_J is not None:
-            number(f"tariff.demand_response[{i}].penalty_USD_per_J", event.penalty_USD_per_J, 0)
+        number(f"tariff.demand_response[{i}].reduction", event.reduction, 0)
+        if event.penalty is not None:
+            number(f"tariff.demand_response[{i}].penalty", event.penalty, 0)
 
     if inputs.bess is not None:
         b = inputs.bess
-        number("bess.P_max_W", b.P_max_W, 0)
-        number("bess.E_max_J", b.E_max_J, 0, lo_open=True)
+        number("bess.P_max", b.P_max, 0)
+        number("bess.E_max", b.E_max, 0, lo_open=True)
         number("bess.eta_charge", b.eta_charge, 0, 1, lo_open=True)
         number("bess.eta_discharge", b.eta_discharge, 0, 1, lo_open=True)
         number("bess.soc_min", b.soc_min, 0, 1)
@@ -347,7 +347,7 @@ def check_inputs(inputs: DispatchInputs) -> None:
         number("bess.soc_initial", b.soc_initial, b.soc_min, b.soc_max)
         if b.soc_terminal is not None:
             number("bess.soc_terminal", b.soc_terminal, b.soc_min, b.soc_max)
-        number("bess.degradation_cost_USD_per_J", b.degradation_cost_USD_per_J, 0)
+        number("bess.degradation_cost", b.degradation_cost, 0)
 
     names = [t.name for t in inputs.turbines]
     if len(set(names)) != len(names):
@@ -356,76 +356,76 @@ def check_inputs(inputs: DispatchInputs) -> None:
         f = f"turbines[{t.name}]"
         if int(t.count) != t.count or t.count < 1:
             bad(f"{f}.count", t.count, "a whole number >= 1")
-        number(f"{f}.P_max_W", t.P_max_W, 0, lo_open=True)
-        number(f"{f}.P_min_W", t.P_min_W, 0, t.P_max_W)
-        P = np.asarray(t.P_W, float)
-        fuel = np.asarray(t.fuel_W, float)
+        number(f"{f}.P_max", t.P_max, 0, lo_open=True)
+        number(f"{f}.P_min", t.P_min, 0, t.P_max)
+        P = np.asarray(t.P, float)
+        fuel = np.asarray(t.fuel, float)
         if P.ndim != 1 or P.shape != fuel.shape or not 2 <= P.size <= 4:
-            bad(f"{f}.P_W/fuel_W", f"shapes {P.shape} and {fuel.shape}", "two equal-length lists of 2-4 points")
-        elif not (np.isclose(P[0], t.P_min_W) and np.isclose(P[-1], t.P_max_W) and (np.diff(P) > 0).all()):
-            bad(f"{f}.P_W", P.tolist(), f"increasing points from P_min_W = {t.P_min_W:g} to P_max_W = {t.P_max_W:g}")
+            bad(f"{f}.P/fuel", f"shapes {P.shape} and {fuel.shape}", "two equal-length lists of 2-4 points")
+        elif not (np.isclose(P[0], t.P_min) and np.isclose(P[-1], t.P_max) and (np.diff(P) > 0).all()):
+            bad(f"{f}.P", P.tolist(), f"increasing points from P_min = {t.P_min:g} to P_max = {t.P_max:g}")
         else:
             slopes = np.diff(fuel) / np.diff(P)
             if (fuel < 0).any() or (slopes < 0).any():
-                bad(f"{f}.fuel_W", fuel.tolist(), "non-negative, increasing fuel power")
+                bad(f"{f}.fuel", fuel.tolist(), "non-negative, increasing fuel power")
             elif (np.diff(slopes) < -1e-9 * slopes.max()).any():
-                bad(f"{f}.fuel_W", f"incremental heat rates {np.round(slopes, 4).tolist()}",
+                bad(f"{f}.fuel", f"incremental heat rates {np.round(slopes, 4).tolist()}",
                     "incremental heat rates that do not decrease (a convex fuel curve)")
-        number(f"{f}.fuel_price_USD_per_J", t.fuel_price_USD_per_J, 0)
-        number(f"{f}.start_cost_USD", t.start_cost_USD, 0)
+        number(f"{f}.fuel_price", t.fuel_price, 0)
+        number(f"{f}.start_cost", t.start_cost, 0)
         number(f"{f}.min_up_s", t.min_up_s, 0)
         number(f"{f}.min_down_s", t.min_down_s, 0)
-        number(f"{f}.ramp_W_per_s", t.ramp_W_per_s, 0, lo_open=True, inf_ok=True)
-        number(f"{f}.NOx_kg_per_J", t.NOx_kg_per_J, 0)
-        number(f"{f}.CO2_kg_per_J", t.CO2_kg_per_J, 0)
+        number(f"{f}.ramp_limit", t.ramp_limit, 0, lo_open=True, inf_ok=True)
+        number(f"{f}.NOx_factor", t.NOx_factor, 0)
+        number(f"{f}.CO2_factor", t.CO2_factor, 0)
         number(f"{f}.starts_per_year_max", t.starts_per_year_max, 0, inf_ok=True)
         if int(t.units_on_initial) != t.units_on_initial or not 0 <= t.units_on_initial <= t.count:
             bad(f"{f}.units_on_initial", t.units_on_initial, f"a whole number in [0, {t.count}]")
 
     if inputs.flexible is not None:
         fl = inputs.flexible
-        number("flexible.energy_J", fl.energy_J, 0)
-        number("flexible.P_max_W", fl.P_max_W, 0)
+        number("flexible.E", fl.E, 0)
+        number("flexible.P_max", fl.P_max, 0)
         number("flexible.curtailment_max", fl.curtailment_max, 0, 1)
         if fl.period not in PERIODS:
             bad("flexible.period", repr(fl.period), f"one of {sorted(PERIODS)}")
 
     if inputs.cooling is not None:
         c = inputs.cooling
-        IT = np.asarray(c.IT_W, float)
-        P = np.asarray(c.P_W, float)
+        IT = np.asarray(c.P_it, float)
+        P = np.asarray(c.P, float)
         if IT.ndim != 1 or IT.size < 2 or not (np.diff(IT) > 0).all():
-            bad("cooling.IT_W", IT.tolist()[:6], "at least two increasing breakpoints")
+            bad("cooling.P_it", IT.tolist()[:6], "at least two increasing breakpoints")
         elif P.shape not in ((IT.size,), (T, IT.size)):
-            bad("cooling.P_W", f"shape {P.shape}", f"shape ({IT.size},) or ({T}, {IT.size})")
+            bad("cooling.P", f"shape {P.shape}", f"shape ({IT.size},) or ({T}, {IT.size})")
         else:
             slopes = np.diff(P, axis=-1) / np.diff(IT)
             concave = np.diff(slopes, axis=-1) < -1e-9 * np.abs(slopes).max(initial=1.0)
             if concave.any():
                 step = int(np.argwhere(np.atleast_2d(concave))[0][0])
-                bad("cooling.P_W", f"slopes {np.round(np.atleast_2d(slopes)[step], 6).tolist()} (step {step})",
+                bad("cooling.P", f"slopes {np.round(np.atleast_2d(slopes)[step], 6).tolist()} (step {step})",
                     "a convex curve: slopes that do not decrease")
-            series("cooling.IT_inflexible_W", c.IT_inflexible_W, nonnegative=True, scalar_ok=False)
+            series("cooling.P_it_inflexible", c.P_it_inflexible, nonnegative=True, scalar_ok=False)
             if not problems:
                 flex = inputs.flexible
-                lo = np.asarray(c.IT_inflexible_W, float) + (0 if flex is None else (1 - flex.curtailment_max) * flex.P_max_W)
-                hi = np.asarray(c.IT_inflexible_W, float) + (0 if flex is None else flex.P_max_W)
+                lo = np.asarray(c.P_it_inflexible, float) + (0 if flex is None else (1 - flex.curtailment_max) * flex.P_max)
+                hi = np.asarray(c.P_it_inflexible, float) + (0 if flex is None else flex.P_max)
                 outside = (lo < IT[0] - 1e-6) | (hi > IT[-1] + 1e-6)
                 if outside.any():
                     i = int(np.flatnonzero(outside)[0])
-                    bad("cooling.IT_W", f"breakpoints {IT[0]:g}..{IT[-1]:g} W but IT load {lo[i]:g}..{hi[i]:g} W at {inputs.time[i]}",
+                    bad("cooling.P_it", f"breakpoints {IT[0]:g}..{IT[-1]:g} W but IT load {lo[i]:g}..{hi[i]:g} W at {inputs.time[i]}",
                         "breakpoints covering every IT load the plan can reach")
 
-    number("emissions.CO2_price_USD_per_kg", inputs.emissions.CO2_price_USD_per_kg, 0)
-    number("emissions.CO2_max_kg", inputs.emissions.CO2_max_kg, 0, inf_ok=True)
-    number("emissions.NOx_max_kg", inputs.emissions.NOx_max_kg, 0, inf_ok=True)
+    number("emissions.CO2_price", inputs.emissions.CO2_price, 0)
+    number("emissions.CO2_max", inputs.emissions.CO2_max, 0, inf_ok=True)
+    number("emissions.NOx_max", inputs.emissions.NOx_max, 0, inf_ok=True)
     if problems:
         raise InputError(problems)
 
 
 #: Calendar periods a flexible energy requirement can be set over (pandas period codes; weeks end Sunday).
 PERIODS = {"day": "D", "week": "W-SUN"}
-#: Nominal length of those periods, s: the flexible load's uniform pace is energy_J / PERIOD_S[period].
+#: Nominal length of those periods, s: the flexible load's uniform pace is E / PERIOD_S[period].
 PERIOD_S = {"day": 86400.0, "week": 7 * 86400.0}
 
 

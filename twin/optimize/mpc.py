@@ -58,42 +58,42 @@ def _cut(value, T: int, a: int, b: int):
     return value
 
 
-def window_inputs(x: DispatchInputs, a: int, b: int, *, E_battery_J: float | None = None,
-                  units_on: list[int] | None = None, CO2_kg: float = 0.0, NOx_kg: float = 0.0) -> DispatchInputs:
+def window_inputs(x: DispatchInputs, a: int, b: int, *, E_bess: float | None = None,
+                  units_on: list[int] | None = None, CO2_emitted: float = 0.0, NOx_emitted: float = 0.0) -> DispatchInputs:
     """Steps ``a:b`` of ``x`` as inputs of their own.
 
-    The battery starts from ``E_battery_J`` (default: as in ``x``) and must end
+    The battery starts from ``E_bess`` (default: as in ``x``) and must end
     at the end target of ``x``; turbines start with ``units_on`` running
     (default: as in ``x``); the CO2 and NOx caps are what is left after
-    ``CO2_kg`` and ``NOx_kg``, shared pro rata to time over steps ``a:``.
+    ``CO2_emitted`` and ``NOx_emitted``, shared pro rata to time over steps ``a:``.
     """
     T = len(x.time)
     cut = lambda v: _cut(v, T, a, b)  # noqa: E731
     t = x.tariff
     tariff = replace(
         t,
-        energy_price_USD_per_J=cut(t.energy_price_USD_per_J),
-        export_price_USD_per_J=None if t.export_price_USD_per_J is None else cut(t.export_price_USD_per_J),
+        energy_price=cut(t.energy_price),
+        export_price=None if t.export_price is None else cut(t.export_price),
         demand_charge=None if t.demand_charge is None else replace(t.demand_charge, on_peak=cut(t.demand_charge.on_peak)),
-        ppas=tuple(replace(p, volume_W=cut(p.volume_W)) for p in t.ppas),
-        vppas=tuple(replace(v, generation_W=cut(v.generation_W), hub_price_USD_per_J=cut(v.hub_price_USD_per_J))
+        ppas=tuple(replace(p, volume=cut(p.volume)) for p in t.ppas),
+        vppas=tuple(replace(v, generation=cut(v.generation), hub_price=cut(v.hub_price))
                     for v in t.vppas),
     )
     bess = x.bess
     if bess is not None:
         target = bess.soc_initial if bess.soc_terminal is None else bess.soc_terminal
-        soc = bess.soc_initial if E_battery_J is None else min(max(E_battery_J / bess.E_max_J, bess.soc_min), bess.soc_max)
+        soc = bess.soc_initial if E_bess is None else min(max(E_bess / bess.E_max, bess.soc_min), bess.soc_max)
         bess = replace(bess, soc_initial=soc, soc_terminal=target)
     cooling = x.cooling
     if cooling is not None:
-        curves = cooling.P_W if np.ndim(cooling.P_W) == 1 else cut(cooling.P_W)
-        cooling = replace(cooling, P_W=curves, IT_inflexible_W=cut(cooling.IT_inflexible_W))
+        curves = cooling.P if np.ndim(cooling.P) == 1 else cut(cooling.P)
+        cooling = replace(cooling, P=curves, P_it_inflexible=cut(cooling.P_it_inflexible))
     share = (b - a) / (T - a)
     em = x.emissions
-    emissions = replace(em, CO2_max_kg=max(em.CO2_max_kg - CO2_kg, 0.0) * share,
-                        NOx_max_kg=max(em.NOx_max_kg - NOx_kg, 0.0) * share)
+    emissions = replace(em, CO2_max=max(em.CO2_max - CO2_emitted, 0.0) * share,
+                        NOx_max=max(em.NOx_max - NOx_emitted, 0.0) * share)
     return replace(
-        x, time=x.time[a:b], load_W=cut(x.load_W), grid=replace(x.grid, CO2_kg_per_J=cut(x.grid.CO2_kg_per_J)),
+        x, time=x.time[a:b], P_load=cut(x.P_load), grid=replace(x.grid, CO2_factor=cut(x.grid.CO2_factor)),
         tariff=tariff, bess=bess, cooling=cooling, emissions=emissions,
         turbines=x.turbines if units_on is None else tuple(
             replace(tt, units_on_initial=int(n)) for tt, n in zip(x.turbines, units_on)),
@@ -121,7 +121,7 @@ def predicted_coincident_peaks(time: pd.DatetimeIndex, cp):
     days = pd.DatetimeIndex(pd.unique(local.normalize()))
     days = days[days.month.isin([6, 7, 8, 9]) & (days.day_of_week < 5)]
     intervals = days + pd.Timedelta(hours=16, minutes=30)
-    return CoincidentPeak(pd.DatetimeIndex(intervals), cp.rate_USD_per_W_year, 900.0,
+    return CoincidentPeak(pd.DatetimeIndex(intervals), cp.rate, 900.0,
                           cp.intervals_per_year * CANDIDATES_PER_MONTH)
 
 
@@ -146,7 +146,7 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
         raise InputError.one("rolling_horizon", "step_s", f"{step_s:g} s", f"at most window_s = {window_s:g} s")
     check_feasibility(inputs)
     T, G = len(inputs.time), len(inputs.turbines)
-    actual = np.broadcast_to(np.asarray(inputs.tariff.energy_price_USD_per_J, float), (T,))
+    actual = np.broadcast_to(np.asarray(inputs.tariff.energy_price, float), (T,))
     season = max(1, round(season_s / inputs.step_s))
     if isinstance(forecast, str) and forecast not in ("seasonal_naive", "perfect"):
         raise InputError.one("rolling_horizon", "forecast", repr(forecast),
@@ -163,7 +163,7 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
         cp_predicted = predicted_coincident_peaks(inputs.time, inputs.tariff.coincident_peak)
 
     history = max([int(np.ceil(max(t.min_up_s, t.min_down_s) / inputs.step_s)) for t in inputs.turbines] + [1])
-    E_battery = 0.0 if inputs.bess is None else inputs.bess.soc_initial * inputs.bess.E_max_J
+    E_battery = 0.0 if inputs.bess is None else inputs.bess.soc_initial * inputs.bess.E_max
     units_on = [t.units_on_initial for t in inputs.turbines]
     starts, stops = np.zeros((G, history)), np.zeros((G, history))
     P_turbine = None
@@ -178,11 +178,11 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
     for a in range(0, T, K):
         b = min(a + W, T)
         t0 = _time.perf_counter()
-        x = window_inputs(inputs, a, b, E_battery_J=E_battery, units_on=units_on, CO2_kg=CO2, NOx_kg=NOx)
+        x = window_inputs(inputs, a, b, E_bess=E_battery, units_on=units_on, CO2_emitted=CO2, NOx_emitted=NOx)
         if isinstance(forecast, np.ndarray) or forecast == "seasonal_naive" or cp_predicted is not None:
             seen = forecast[a:b] if isinstance(forecast, np.ndarray) else (
                 seasonal_naive(actual, a, b, season) if forecast == "seasonal_naive" else actual[a:b])
-            x = replace(x, tariff=replace(x.tariff, energy_price_USD_per_J=seen,
+            x = replace(x, tariff=replace(x.tariff, energy_price=seen,
                                           coincident_peak=cp_predicted or x.tariff.coincident_peak))
         window = WindowState(horizon=inputs.time, flexible_backlog_J=backlog, turbine_starts=starts,
                              turbine_stops=stops, turbine_P_W=P_turbine, demand_floor_W=floors)
@@ -223,9 +223,9 @@ def rolling_horizon(inputs: DispatchInputs, window_s: float, step_s: float, *, m
             stops = np.concatenate([stops, s["units_stopped"]], axis=1)[:, -history:]
             P_turbine = s["P_turbine"][:, -1]
             fuel_J = s["P_fuel"] * inputs.step_s
-            CO2 += float((np.array([t.CO2_kg_per_J for t in inputs.turbines])[:, None] * fuel_J).sum())
-            NOx += float((np.array([t.NOx_kg_per_J for t in inputs.turbines])[:, None] * fuel_J).sum())
-        CO2 += float(np.sum(np.asarray(_cut(inputs.grid.CO2_kg_per_J, T, a, a + n)) * s["P_grid_import"]) * inputs.step_s)
+            CO2 += float((np.array([t.CO2_factor for t in inputs.turbines])[:, None] * fuel_J).sum())
+            NOx += float((np.array([t.NOx_factor for t in inputs.turbines])[:, None] * fuel_J).sum())
+        CO2 += float(np.sum(np.asarray(_cut(inputs.grid.CO2_factor, T, a, a + n)) * s["P_grid_import"]) * inputs.step_s)
         if on_peak is not None:
             for p in pd.unique(month[a:a + n]):
                 in_month = np.asarray(month[a:a + n] == p)

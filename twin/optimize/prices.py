@@ -25,8 +25,8 @@ CSV, UTF-8, comma separated, one header row, one row per interval::
     ``1``/``0`` (or ``true``/``false``): on-peak interval of a time-of-use tariff.
 
 :func:`read_prices` returns a DataFrame indexed by time (tz-aware) with the
-columns in SI units: ``energy_price_USD_per_J``, ``export_price_USD_per_J``,
-``hub_price_USD_per_J``, ``grid_CO2_kg_per_J``, ``on_peak``; its
+columns in SI units: ``energy_price``, ``export_price``,
+``hub_price``, ``grid_CO2``, ``on_peak``; its
 ``attrs["step_s"]`` is the interval length.
 
 Event file
@@ -73,10 +73,10 @@ from twin.optimize.tariffs import J_PER_KWH, J_PER_MWH
 from twin.units import to_si, ureg
 
 _PRICE_COLUMNS = {
-    "energy_price": ("price_energy", "energy_price_USD_per_J"),
-    "export_price": ("price_energy", "export_price_USD_per_J"),
-    "hub_price": ("price_energy", "hub_price_USD_per_J"),
-    "grid_CO2": ("emission_rate", "grid_CO2_kg_per_J"),
+    "energy_price": ("price_energy", "energy_price"),
+    "export_price": ("price_energy", "export_price"),
+    "hub_price": ("price_energy", "hub_price"),
+    "grid_CO2": ("emission_rate", "grid_CO2"),
 }
 _HEADER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[(.*)\])?\s*$")
 _TRUE = {"1", "true", "yes"}
@@ -290,10 +290,10 @@ def read_events(path, *, tz: str | None = None) -> Events:
         for i in dr:
             penalty = values["penalty"][i]
             events.append(DemandResponseEvent(
-                start=start[i], end=end[i], baseline_W=float(values["baseline"][i]),
-                reduction_W=float(values["reduction"][i]),
-                credit_USD=0.0 if np.isnan(values["credit"][i]) else float(values["credit"][i]),
-                penalty_USD_per_J=None if np.isnan(penalty) else float(penalty),
+                start=start[i], end=end[i], baseline=float(values["baseline"][i]),
+                reduction=float(values["reduction"][i]),
+                credit=0.0 if np.isnan(values["credit"][i]) else float(values["credit"][i]),
+                penalty=None if np.isnan(penalty) else float(penalty),
             ))
     return Events(start[peaks], float(lengths[0]) if lengths.size else 900.0, tuple(events))
 
@@ -383,7 +383,7 @@ def synthetic_ercot_year(year: int = 2025, *, seed: int = 0, step_s: float = 360
         i = window[np.argmax(load[window])]
         quarter = int(rng.integers(0, 4)) if step_s >= 3600 else 0
         peaks.append(time[i] + pd.Timedelta(minutes=15 * quarter))
-    prices = pd.DataFrame({"energy_price_USD_per_J": price / J_PER_MWH}, index=time)
+    prices = pd.DataFrame({"energy_price": price / J_PER_MWH}, index=time)
     prices.attrs.update(synthetic=True, step_s=float(step_s))
     description = (f"SYNTHETIC ERCOT-like year {year} (seed {seed}): real-time prices from a synthetic "
                    "system load; not market data")
@@ -416,7 +416,7 @@ def synthetic_tva_year(year: int = 2025, *, seed: int = 0, step_s: float = 3600.
     on_peak = tva_on_peak(time)
     adjustment = 1.0 + rng.normal(0.0, 0.05, 12)[np.asarray(time.month) - 1]
     rate = np.where(on_peak, MLGW_ON_PEAK_ENERGY_USD_PER_KWH, MLGW_OFF_PEAK_ENERGY_USD_PER_KWH) * adjustment
-    prices = pd.DataFrame({"energy_price_USD_per_J": rate / J_PER_KWH, "on_peak": on_peak}, index=time)
+    prices = pd.DataFrame({"energy_price": rate / J_PER_KWH, "on_peak": on_peak}, index=time)
     prices.attrs.update(synthetic=True, step_s=float(step_s))
     description = (f"SYNTHETIC TVA/MLGW-like year {year} (seed {seed}): estimated time-of-use energy rates; "
                    "not a published tariff")

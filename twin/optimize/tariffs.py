@@ -45,9 +45,9 @@ MLGW_ENERGY_USD_PER_J = 0.045 / J_PER_KWH
 
 
 def ercot_tariff(prices: pd.DataFrame, time: pd.DatetimeIndex, four_cp: pd.DatetimeIndex, *,
-                 rate_USD_per_W_year: float = ERCOT_4CP_RATE_USD_PER_W_YEAR,
+                 rate: float = ERCOT_4CP_RATE_USD_PER_W_YEAR,
                  demand_response: tuple[DemandResponseEvent, ...] = (), ppas=(), vppas=()) -> Tariff:
-    """ERCOT: real-time energy price (``prices.energy_price_USD_per_J``) plus 4CP.
+    """ERCOT: real-time energy price (``prices.energy_price``) plus 4CP.
 
     ``prices`` is a price table as read by :func:`twin.optimize.prices.read_prices`
     (or a synthetic year); it must cover every step of ``time``.  Exports, when
@@ -55,18 +55,18 @@ def ercot_tariff(prices: pd.DataFrame, time: pd.DatetimeIndex, four_cp: pd.Datet
     """
     p = _select(prices, time)
     return Tariff(
-        energy_price_USD_per_J=p["energy_price_USD_per_J"].to_numpy(float),
-        coincident_peak=CoincidentPeak(pd.DatetimeIndex(four_cp), rate_USD_per_W_year),
+        energy_price=p["energy_price"].to_numpy(float),
+        coincident_peak=CoincidentPeak(pd.DatetimeIndex(four_cp), rate),
         demand_response=tuple(demand_response), ppas=tuple(ppas), vppas=tuple(vppas),
         name="ERCOT real-time energy + 4CP transmission",
     )
 
 
 def tva_mlgw_tariff(prices: pd.DataFrame, time: pd.DatetimeIndex, *,
-                    on_peak_rate_USD_per_W_month: float = MLGW_ON_PEAK_DEMAND_USD_PER_W_MONTH,
-                    off_peak_excess_rate_USD_per_W_month: float = MLGW_OFF_PEAK_EXCESS_USD_PER_W_MONTH,
+                    on_peak_rate: float = MLGW_ON_PEAK_DEMAND_USD_PER_W_MONTH,
+                    off_peak_excess_rate: float = MLGW_OFF_PEAK_EXCESS_USD_PER_W_MONTH,
                     demand_response: tuple[DemandResponseEvent, ...] = (), ppas=()) -> Tariff:
-    """TVA/MLGW: time-of-use energy (``energy_price_USD_per_J``) plus monthly demand charges.
+    """TVA/MLGW: time-of-use energy (``energy_price``) plus monthly demand charges.
 
     ``prices`` needs an ``on_peak`` column (True in on-peak hours).  Exports are
     not paid (``export_price`` zero).
@@ -75,10 +75,10 @@ def tva_mlgw_tariff(prices: pd.DataFrame, time: pd.DatetimeIndex, *,
     if "on_peak" not in p:
         raise InputError.one("prices", "on_peak", "no such column", "an on_peak column (1 in on-peak hours, else 0)")
     return Tariff(
-        energy_price_USD_per_J=p["energy_price_USD_per_J"].to_numpy(float),
-        export_price_USD_per_J=np.zeros(len(time)),
-        demand_charge=DemandCharge(p["on_peak"].to_numpy(bool), on_peak_rate_USD_per_W_month,
-                                   off_peak_excess_rate_USD_per_W_month),
+        energy_price=p["energy_price"].to_numpy(float),
+        export_price=np.zeros(len(time)),
+        demand_charge=DemandCharge(p["on_peak"].to_numpy(bool), on_peak_rate,
+                                   off_peak_excess_rate),
         demand_response=tuple(demand_response), ppas=tuple(ppas),
         name="TVA/MLGW time-of-use energy + monthly demand",
     )
@@ -147,9 +147,9 @@ def demand_response_limits(events, time: pd.DatetimeIndex, step_s: float):
     for k, event in enumerate(events):
         a = _stamp(event.start, time).as_unit("ns").value
         b = _stamp(event.end, time).as_unit("ns").value
-        hit = (start < b) & (end > a) & (event.baseline_W - event.reduction_W < limit)
-        limit[hit] = event.baseline_W - event.reduction_W
-        penalty[hit] = np.nan if event.penalty_USD_per_J is None else event.penalty_USD_per_J
+        hit = (start < b) & (end > a) & (event.baseline - event.reduction < limit)
+        limit[hit] = event.baseline - event.reduction
+        penalty[hit] = np.nan if event.penalty is None else event.penalty
         number[hit] = k
     return limit, penalty, number
 
@@ -166,13 +166,13 @@ def _stamp(t, time: pd.DatetimeIndex) -> pd.Timestamp:
 def event_credits(events, time: pd.DatetimeIndex, step_s: float) -> float:
     """Credits (USD) of the events that start inside the horizon."""
     end = time[-1] + pd.Timedelta(seconds=step_s)
-    return float(sum(e.credit_USD for e in events if time[0] <= _stamp(e.start, time) < end))
+    return float(sum(e.credit for e in events if time[0] <= _stamp(e.start, time) < end))
 
 
 # -- the bill -----------------------------------------------------------------------------
 
 
-def bill(tariff: Tariff, time: pd.DatetimeIndex, step_s: float, P_import_W, P_export_W=0.0, *,
+def bill(tariff: Tariff, time: pd.DatetimeIndex, step_s: float, P_import, P_export=0.0, *,
          horizon: pd.DatetimeIndex | None = None) -> dict[str, float]:
     """Settle grid import/export (W per step) against ``tariff``: USD by category.
 
@@ -181,14 +181,14 @@ def bill(tariff: Tariff, time: pd.DatetimeIndex, step_s: float, P_import_W, P_ex
     ``demand_response`` (penalties minus credits), ``ppa`` and ``vppa``
     (contract settlements).
     """
-    P_import = np.broadcast_to(np.asarray(P_import_W, float), (len(time),))
-    P_export = np.broadcast_to(np.asarray(P_export_W, float), (len(time),))
-    price = np.asarray(tariff.energy_price_USD_per_J, float)
-    export_price = price if tariff.export_price_USD_per_J is None else np.asarray(tariff.export_price_USD_per_J, float)
+    P_import = np.broadcast_to(np.asarray(P_import, float), (len(time),))
+    P_export = np.broadcast_to(np.asarray(P_export, float), (len(time),))
+    price = np.asarray(tariff.energy_price, float)
+    export_price = price if tariff.export_price is None else np.asarray(tariff.export_price, float)
     out = {"energy": float(np.sum(price * P_import - export_price * P_export) * step_s)}
     if tariff.coincident_peak is not None:
         w = coincident_peak_weights(tariff.coincident_peak, time, step_s)
-        out["coincident_peak"] = float(tariff.coincident_peak.rate_USD_per_W_year * np.sum(w * P_import))
+        out["coincident_peak"] = float(tariff.coincident_peak.rate * np.sum(w * P_import))
     if tariff.demand_charge is not None:
         out["demand"] = demand_charge(tariff.demand_charge, time, step_s, P_import, horizon=horizon)
     if tariff.demand_response:
@@ -197,25 +197,25 @@ def bill(tariff: Tariff, time: pd.DatetimeIndex, step_s: float, P_import_W, P_ex
         cost = np.sum(np.nan_to_num(penalty) * excess) * step_s
         out["demand_response"] = float(cost - event_credits(tariff.demand_response, time, step_s))
     if tariff.ppas:
-        out["ppa"] = float(sum(np.sum(np.asarray(p.volume_W) * (p.price_USD_per_J - price)) * step_s
+        out["ppa"] = float(sum(np.sum(np.asarray(p.volume) * (p.price - price)) * step_s
                                for p in tariff.ppas))
     if tariff.vppas:
-        out["vppa"] = float(sum(np.sum(np.asarray(v.generation_W) * (v.strike_USD_per_J - np.asarray(v.hub_price_USD_per_J)))
+        out["vppa"] = float(sum(np.sum(np.asarray(v.generation) * (v.strike - np.asarray(v.hub_price)))
                                 * step_s for v in tariff.vppas))
     return out
 
 
-def demand_charge(dc: DemandCharge, time: pd.DatetimeIndex, step_s: float, P_import_W, *,
+def demand_charge(dc: DemandCharge, time: pd.DatetimeIndex, step_s: float, P_import, *,
                   horizon: pd.DatetimeIndex | None = None) -> float:
     """Monthly demand charges (USD) for an import series, by direct maxima per month."""
     codes, periods, shares = months(time, step_s, horizon)
-    P = np.asarray(P_import_W, float)
+    P = np.asarray(P_import, float)
     on_peak = np.asarray(dc.on_peak, bool)
     total = 0.0
     for k in range(len(periods)):
         in_month = codes == k
         on = P[in_month & on_peak].max(initial=0.0)
         off = P[in_month & ~on_peak].max(initial=0.0)
-        total += shares[k] * (dc.on_peak_rate_USD_per_W_month * on
-                              + dc.off_peak_excess_rate_USD_per_W_month * max(0.0, off - on))
+        total += shares[k] * (dc.on_peak_rate * on
+                              + dc.off_peak_excess_rate * max(0.0, off - on))
     return total
