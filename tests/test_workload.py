@@ -306,3 +306,25 @@ def test_block_factors_out_buffer_and_step_sums_agree_with_the_block():
         expected = other.block(t0, 60, 1.0, racks, np.random.default_rng(1))
         into = np.empty((60, racks))
         np.testing.assert_array_equal(other.block(t0, 60, 1.0, racks, np.random.default_rng(1), out=into), expected)
+
+
+def test_compiled_jitter_draws_and_lag_weights_equal_numpy():
+    """The compiled jitter draws equal ``Generator.integers`` exactly, and the step sums bincount's."""
+    from twin import _workload_kernel as kernel
+    from twin.workload import BlockFactors
+
+    for n_lags in (1, 2, 3, 7, 40, 41, 100, 129, 200, 255, 256):
+        for seed, shape in ((0, (64, 7640)), (1, (64, 5)), (2, (3, 1))):
+            expected = np.random.default_rng([seed, 2, n_lags]).integers(0, n_lags, shape, dtype=np.uint8)
+            got = kernel.bounded_bytes(np.random.default_rng([seed, 2, n_lags]), n_lags, shape)
+            np.testing.assert_array_equal(got, expected)
+    rng = np.random.default_rng(3)
+    lag = rng.integers(0, 40, (8, 500), dtype=np.uint8)
+    lag[2, :7] = 45  # beyond the table: dropped, as bincount(...)[:n_lags] does
+    factors = BlockFactors(rng.uniform(size=(12, 40)), lag, np.repeat(np.arange(1, 4), 4))
+    scale = rng.uniform(1e3, 1e5, 500)
+    rows = np.unique(factors.row)
+    weights = np.zeros((4, 40))
+    kernel.lag_weights(lag, rows, scale, weights)
+    for r in rows:
+        np.testing.assert_array_equal(weights[r], np.bincount(lag[r], scale, minlength=40)[:40])
