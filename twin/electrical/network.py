@@ -46,11 +46,13 @@ Catalogue mappings (:meth:`ElectricalNetwork.from_site`):
   capacity is ``E_rated = count * E_datasheet / sqrt(round_trip_efficiency)``
   (as in tests/electrical/test_bess.py); the catalogue SoC window
   (5-95 %) then applies on top.  Several BESS sets are pooled (power and
-  energy summed, efficiency and SoC window energy-weighted);
+  energy summed, efficiency and SoC window energy-weighted; the rule of
+  :func:`twin.electrical.fleets.pooled_battery`, which the dispatch uses too);
 - turbine: ``heat_rate_rated = heat_rate_full * HHV_PER_LHV`` (catalogue heat
   rates are LHV), ``fuel_no_load_fraction = willans_intercept(full, half)``,
   ``min_load_fraction = P_min_fraction``, ``NOx_ppm`` for NOx by the F-factor
-  method of :mod:`twin.electrical.turbine`.
+  method of :mod:`twin.electrical.turbine` (:func:`twin.electrical.fleets.gas_turbine`,
+  which the dispatch uses too).
 
 Dispatch, each IT step (all sources on the HV bus, demand ``D`` = IT + cooling
 + losses, normal operation):
@@ -120,15 +122,14 @@ import numpy as np
 from twin.electrical import metrics
 from twin.electrical.bess import Battery, battery_step, grid_target, recentring_power
 from twin.electrical.distribution import Distribution
+from twin.electrical.fleets import gas_turbine, pooled_battery
 from twin.electrical.transformer import Transformer
 from twin.electrical.turbine import (
     CO2_PER_FUEL,
-    HHV_PER_LHV,
     GasTurbine,
     fleet_ramp_step,
     fuel_power,
     nox_emission_factor,
-    willans_intercept,
 )
 from twin.electrical.ups import UPS, fit_ups_loss_coefficients
 from twin.errors import InputError, Problem
@@ -398,30 +399,14 @@ class ElectricalNetwork:
                                     P_loss_rated=distribution_square_share * variable * P_rated,
                                     P_no_load=model.no_load_fraction * P_rated)
 
-        battery = None
-        if el.bess:
-            entries = [(b.count, b.entry) for b in el.bess]
-            E = [n * e.E_rated / math.sqrt(e.round_trip_efficiency) for n, e in entries]
-            E_total = sum(E)
-
-            def weighted(attribute: str) -> float:
-                return sum(w * getattr(e, attribute) for w, (_, e) in zip(E, entries)) / E_total
-
-            battery = Battery(P_rated=sum(n * e.P_rated for n, e in entries), E_rated=E_total,
-                              round_trip_efficiency=weighted("round_trip_efficiency"),
-                              soc_min=weighted("soc_min"), soc_max=weighted("soc_max"))
+        battery = pooled_battery(el.bess)
+        if battery is not None:
             if not battery.soc_min <= control.soc_set <= battery.soc_max:
                 raise InputError.one("electrical control", "soc_set", control.soc_set,
                                      f"a state of charge within the BESS window "
                                      f"[{battery.soc_min:g}, {battery.soc_max:g}]")
 
-        turbines = tuple(
-            GasTurbine(P_rated=t.entry.P_rated, heat_rate_rated=t.entry.heat_rate_full * HHV_PER_LHV,
-                       ramp_rate=t.entry.ramp_rate, start_time=t.entry.start_time,
-                       min_load_fraction=t.entry.P_min_fraction,
-                       fuel_no_load_fraction=willans_intercept(t.entry.heat_rate_full, t.entry.heat_rate_half),
-                       NOx_ppm=t.entry.NOx_ppm)
-            for t in el.turbines)
+        turbines = tuple(gas_turbine(t.entry) for t in el.turbines)
         return cls(name=site.name, P_import_max=el.utility.P_import_max,
                    substation=transformer(el.substation.entry),
                    n_substation=in_service(el.substation, "electrical.substation"),

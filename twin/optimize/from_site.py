@@ -34,18 +34,19 @@
   timing is off.  :func:`plan_site` reports the losses recomputed at the
   planned schedule against the frozen ones.
 - **grid**: ``site.electrical.utility.P_import_max``, no export.
-- **battery**: the BESS sets pooled with the electrical network's conventions:
-  power ``sum(count * P_rated)``; stored capacity
-  ``sum(count * E_rated / sqrt(round_trip_efficiency))`` (the datasheet energy
-  is what a full discharge delivers); charge and discharge efficiency
-  ``sqrt(round_trip_efficiency)``; SoC window and degradation cost (per J of
-  throughput) from the catalogue, energy-weighted; SoC starts and must end at
-  0.5 (the network controller's default set-point).
-- **turbines**, one :class:`~twin.optimize.inputs.TurbineType` per fleet, from
+- **battery**: the BESS sets pooled by :func:`twin.electrical.fleets.pooled_battery`,
+  the electrical network's own rule: power ``sum(count * P_rated)``; stored
+  capacity ``sum(count * E_rated / sqrt(round_trip_efficiency))`` (the datasheet
+  energy is what a full discharge delivers); charge and discharge efficiency
+  the square root of the energy-weighted round-trip efficiency; SoC window and
+  degradation cost (per J of throughput) energy-weighted; SoC starts and must
+  end at 0.5 (the network controller's default set-point).
+- **turbines**, one :class:`~twin.optimize.inputs.TurbineType` per fleet, named by
+  :func:`twin.electrical.fleets.fleet_names` (the simulator's ``fleet`` labels), from
   the catalogue: fuel on the HHV basis (catalogue heat rates are LHV, times
-  :data:`twin.electrical.turbine.HHV_PER_LHV`), along the straight (Willans)
-  line through the full- and half-load points that the electrical network also
-  uses, given as two segments (points at minimum load, half load -- or midway
+  :data:`twin.electrical.turbine.HHV_PER_LHV`), the electrical network's own
+  unit (:func:`twin.electrical.fleets.gas_turbine`: the Willans line through
+  the full- and half-load points), given as two segments (points at minimum load, half load -- or midway
   when minimum load is half load or more -- and full load); minimum load, ramp
   rate, start cost, minimum up and down times from the catalogue; NOx per J of
   fuel = the catalogue ``NOx_rate`` (lb/MMBtu, an HHV-basis factor); CO2
@@ -377,47 +378,48 @@ def _market_tariff(site, time, step, prices, ev, dr) -> tuple[Tariff, str, bool,
 
 
 def site_battery(site, *, soc_initial: float = 0.5) -> Battery | None:
-    """The site's BESS sets pooled as one :class:`Battery` (conventions of the electrical network)."""
-    sets = site.electrical.bess
-    if not sets:
+    """The site's BESS sets pooled as one :class:`Battery`, by the electrical network's rule.
+
+    :func:`twin.electrical.fleets.pooled_battery` gives power, stored capacity,
+    round-trip efficiency (charge and discharge efficiency its square root) and
+    SoC window; :func:`~twin.electrical.fleets.pooled_degradation_cost` the cost
+    per J of throughput.
+    """
+    from twin.electrical.fleets import pooled_battery, pooled_degradation_cost
+
+    pooled = pooled_battery(site.electrical.bess)
+    if pooled is None:
         return None
-    E = np.array([b.count * b.entry.E_rated / math.sqrt(b.entry.round_trip_efficiency) for b in sets])
-    w = E / E.sum()
-    eta = float(np.sum(w * [math.sqrt(b.entry.round_trip_efficiency) for b in sets]))
-    soc_min = float(np.sum(w * [b.entry.soc_min for b in sets]))
-    soc_max = float(np.sum(w * [b.entry.soc_max for b in sets]))
-    return Battery(P_max=float(sum(b.count * b.entry.P_rated for b in sets)), E_max=float(E.sum()),
-                   eta_charge=eta, eta_discharge=eta, soc_min=soc_min, soc_max=soc_max,
-                   soc_initial=min(max(soc_initial, soc_min), soc_max),
-                   degradation_cost=float(np.sum(w * [b.entry.cost_degradation for b in sets])))
+    return Battery(P_max=float(pooled.P_rated), E_max=float(pooled.E_rated),
+                   eta_charge=pooled.efficiency, eta_discharge=pooled.efficiency,
+                   soc_min=float(pooled.soc_min), soc_max=float(pooled.soc_max),
+                   soc_initial=min(max(soc_initial, pooled.soc_min), pooled.soc_max),
+                   degradation_cost=float(pooled_degradation_cost(site.electrical.bess)))
 
 
 def fuel_curve(entry) -> tuple[np.ndarray, np.ndarray]:
-    """Output points (W) and fuel (W, HHV) of one unit: minimum load, a break, full load, on the Willans line.
+    """Output points (W) and fuel (W, HHV) of one unit: minimum load, a break, full load.
 
-    The line runs through the catalogue's full-load and half-load points
-    (LHV heat rates times HHV/LHV); the break is at half load, or midway when
-    minimum load is half load or more.
+    The fuel is the electrical network's, :func:`twin.electrical.turbine.fuel_power`
+    of :func:`twin.electrical.fleets.gas_turbine` (the Willans line through the
+    catalogue's full- and half-load points); the break is at half load, or
+    midway when minimum load is half load or more.
     """
-    from twin.electrical.turbine import HHV_PER_LHV
+    from twin.electrical.fleets import gas_turbine
+    from twin.electrical.turbine import fuel_power
 
-    P_rated, P_min = entry.P_rated, entry.P_min_fraction * entry.P_rated
-    fuel_full = entry.heat_rate_full * HHV_PER_LHV * P_rated
-    fuel_half = entry.heat_rate_half * HHV_PER_LHV * 0.5 * P_rated
-    slope = (fuel_full - fuel_half) / (0.5 * P_rated)
+    unit = gas_turbine(entry)
+    P_rated, P_min = unit.P_rated, unit.min_load_fraction * unit.P_rated
     middle = 0.5 * P_rated if P_min < 0.5 * P_rated - 1e-9 * P_rated else 0.5 * (P_min + P_rated)
     P = np.array([P_min, middle, P_rated])
-    return P, fuel_full - slope * (P_rated - P)
+    return P, np.asarray(fuel_power(unit, P), float)
 
 
 def fleet_names(site) -> list[str]:
-    """One name per turbine fleet, as the simulator's ``fleet`` coordinate (``count x model``), made unique."""
-    names, seen = [], {}
-    for t in site.electrical.turbines:
-        name = f"{t.count}x{t.model}"
-        seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
-    return names
+    """One name per turbine fleet, the simulator's ``fleet`` coordinate (:func:`twin.electrical.fleets.fleet_names`)."""
+    from twin.electrical.fleets import fleet_names as names
+
+    return names(site.electrical.turbines)
 
 
 def site_turbines(site, *, fuel_price: float = FUEL_PRICE_USD_PER_J,

@@ -10,6 +10,7 @@ import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from twin.clock import parse_start, seconds_after_midnight, site_zone, standard_time
+from twin.electrical.fleets import fleet_names
 from twin.electrical.network import ElectricalControl
 from twin.errors import InputError
 from twin.results import finish, provenance
@@ -441,7 +442,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
                     solver_main_cells=solver.main_cells, communication_step_s=float(plant_step))
     if network is not None:
         ds = _add_electrical(ds, network, blocks, it_step, electrical_resolution)
-        ds = ds.assign_coords(fleet=[f"{t.count}x{t.model}" for t in model.site.electrical.turbines])
+        ds = ds.assign_coords(fleet=fleet_names(model.site.electrical.turbines))
         ds = _add_power_shares(ds, out["power_share_it"], out["power_share_cooling"])
     return ds
 
