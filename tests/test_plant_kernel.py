@@ -31,7 +31,9 @@ def test_compiled_rhs_equals_the_numpy_reference_at_random_states(name):
             T_set_tcs=rng.uniform(25, 40, B), C_coils=model.C_coils * rng.choice([0, 1], L),
             coil_heat=rng.uniform(0, 1e5, L), pumps_running=model.loops.n_pumps * rng.choice([0, 0.3, 1.0], L),
             k_mains=rng.uniform(0, 3e3, L) / (model.loops.C_design / 4.16e6) ** 2,
-            T_set=rng.uniform(20, 32, L), Q_plant_max=rng.choice([np.inf, 1e6, 0.0], L),
+            T_set=rng.uniform(20, 32, L), Q_plant_max=(Q_max := rng.choice([np.inf, 1e6, 0.0], L)),
+            dQ_plant_dT=np.where(np.isfinite(Q_max), rng.uniform(0, 1e5, L), 0.0), T_plant_in0=rng.uniform(20, 50, L),
+            dQ_plant_dC=np.where(np.isfinite(Q_max), rng.uniform(0, 5, L), 0.0), C_loop0=rng.uniform(0, 1e6, L),
             x_tank=rng.choice([0, 0.3], L), T_tank=rng.uniform(10, 20, L))
         y = ode.pack(T_h=rng.uniform(20, 60, B), T_meas=rng.uniform(20, 60, B), u_I=rng.uniform(-0.5, 1.5, B),
                      supply=rng.uniform(15, 40, L * ode.N), ret=rng.uniform(20, 50, L * ode.N))
@@ -72,7 +74,9 @@ def test_lsoda_over_the_whole_interval_equals_solve_ivp_step_by_step():
         Q_racks=0.7 * g.P_peak[liquid] * g.n_racks[liquid], P_tcs_pumps=np.zeros(B), cdu_share=np.ones(B),
         T_set_tcs=np.full(B, 33.0), C_coils=model.C_coils, coil_heat=np.zeros(L), pumps_running=lp.n_pumps,
         k_mains=np.zeros(L),
-        T_set=np.full(L, 30.0), Q_plant_max=np.full(L, 5e7), x_tank=np.zeros(L), T_tank=np.full(L, 20.0))
+        T_set=np.full(L, 30.0), Q_plant_max=np.full(L, 5e7), dQ_plant_dT=np.full(L, 1e6), T_plant_in0=np.full(L, 38.0),
+        dQ_plant_dC=np.full(L, 5.0), C_loop0=lp.C_design,
+        x_tank=np.zeros(L), T_tank=np.full(L, 20.0))
     y = ode.pack(T_h=np.full(B, 40.0), T_meas=np.full(B, 33.0), u_I=np.full(B, 0.7),
                  supply=np.full(L * ode.N, 30.0), ret=np.full(L * ode.N, 38.0))
     for dt in (60.0, 10.0, 60.0):

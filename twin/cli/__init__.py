@@ -348,8 +348,8 @@ def simulate_command(
     solver: Optional[str] = typer.Option(None, help="plant ODEs: method=LSODA,rtol=1e-6,atol=1e-6,step=10 "
                                                     "(the defaults; step: communication step in s, as "
                                                     "--plant-step). At 10 s peak temperatures are within "
-                                                    "0.1 K of a Radau rtol 1e-8 reference and cooling "
-                                                    "electricity within 0.15 %; step=2 for 0.05 % "
+                                                    "0.1 K of a Radau rtol 1e-8 reference, heat removed "
+                                                    "and cooling electricity within 0.05 % "
                                                     "(README, tests/test_engine.py)"),
     overlay: Optional[Path] = typer.Option(None, help="calibrated parameters (TOML from twin telemetry calibrate)"),
 ) -> None:

@@ -13,7 +13,7 @@ Packed arguments (built by ``PlantODE._pack``): ``bank`` rows ``C_tcs, C_fws_max
 C_h, C_ref_bank, Q_racks, P_tcs_pumps, cdu_share, T_set_tcs`` (b); ``lp`` rows
 ``C_cell, C_ref, C_coils, coil_heat, pumps_running, T_set, Q_plant_max, x_tank, T_tank,
 n_pumps (0: no pump model), V_design, dp_design, a0, a1, a2, V_flow_best, eta_best,
-eta_motor, k_mains, dp_header`` (l); ``scalars``: ``K_p, T_i, T_t, tau_sensor, U_MIN, CP*RHO, PUMP_SPEED_MIN``;
+eta_motor, k_mains, dp_header, dQ_plant_dT, T_plant_in0, dQ_plant_dC, C_loop0`` (l); ``scalars``: ``K_p, T_i, T_t, tau_sensor, U_MIN, CP*RHO, PUMP_SPEED_MIN``;
 ``offsets``: start of ``T_h, T_meas, u_I, supply, ret, S_removed, S_cdu, S_tank_V, S_tank_H,
 S_pumps`` in ``y``, then ``B, L, N``.
 """
@@ -111,7 +111,8 @@ def _evaluate(y, loop_of, offsets, scalars, bank, lp, alg_b, alg_l):
             P = n * (max(rise, 0.0) * speed * V_best / (eta_best * max(2.0 - x, 0.2) * eta_motor))
         T_fws = y[o_sup + i * N + N - 1]
         T_in = y[o_ret + i * N + N - 1]
-        T_out = max(min(T_in, lp[5, i]), T_in - lp[6, i] / C_safe)
+        Q_max = max(lp[6, i] + lp[20, i] * (T_in - lp[21, i]) + lp[22, i] * (C - lp[23, i]), 0.0)
+        T_out = max(min(T_in, lp[5, i]), T_in - Q_max / C_safe)
         x_tank = lp[7, i]
         alg_l[i, 0] = C
         alg_l[i, 1] = T_fws

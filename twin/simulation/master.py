@@ -317,7 +317,8 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
                                 cdu_share=cdu_share, T_set_tcs=T_set[g.loop[liquid]] + T_set_tcs_offset,
                                 C_coils=model.C_coils, coil_heat=np.zeros(L),
                                 pumps_running=pump_share * lp.n_pumps, k_mains=k_mains(C_open), T_set=T_set, Q_plant_max=np.full(L, np.inf),
-                                x_tank=np.zeros(L), T_tank=T_set.copy())
+                                dQ_plant_dT=np.zeros(L), T_plant_in0=T_set.copy(), dQ_plant_dC=np.zeros(L),
+                                C_loop0=np.zeros(L), x_tank=np.zeros(L), T_tank=T_set.copy())
             a = ode.algebraic(y)
         ode.inputs.cdu_share, ode.inputs.pumps_running = cdu_share, pump_share * lp.n_pumps
         ode.inputs.C_coils = model.C_coils * (cooling > 0)
@@ -347,7 +348,9 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
 
         # the plant's equipment at the communication point
         Q_plant_max, x_tank, T_tank, hours = np.full(L, np.inf), np.zeros(L), T_set.copy(), np.full(L, np.nan)
+        dQ_plant_dT, dQ_plant_dC = np.zeros(L), np.zeros(L)
         T_in = a["T_plant_in"]
+        equipment = np.zeros((L, 3))  # compressors, plant fans, condenser pumps at the communication point (held)
         for i in range(L):
             key = (i,) + tuple(availability(events, t, kind, lp.plant_names[i]) * cooling
                                for kind in ("tower", "dry_cooler", "chiller"))
@@ -360,23 +363,30 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
                 Q_plant_max[i] = 0.0
                 continue
             op = operate(plants[key], T_in[i], C_loop0[i], T_set[i], T_db[k], T_wb[k])
-            if float(op.T_supply) > min(T_in[i], T_set[i]) + 1e-9:  # it cannot hold its set-point
+            T_plant = float(op.T_supply)
+            if T_plant > min(T_in[i], T_set[i]) + 1e-9:  # it cannot hold its set-point
                 Q_plant_max[i] = max(float(op.Q_flow_removed), 0.0)
-            out["P_compressors"][k, i], out["P_plant_fans"][k, i] = op.P_compressors, op.P_fans
-            out["P_condenser_pumps"][k, i], out["Q_flow_to_atmosphere"][k, i] = op.P_condenser_pumps, \
-                op.Q_flow_rejected
-            out["m_flow_water_use"][k, i] = op.m_flow_water_use
+                if Q_plant_max[i] > 0:  # its capacity linearised in its inlet temperature and the loop flow, which
+                    # move within the step: slopes from the plant 1 K warmer and at 1 % more flow
+                    near = operate(plants[key], T_in[i] + np.array([1.0, 0.0]), C_loop0[i] * np.array([1.0, 1.01]),
+                                   T_set[i], T_db[k], T_wb[k])
+                    dQ_plant_dT[i] = float(near.Q_flow_removed[0]) - Q_plant_max[i]
+                    dQ_plant_dC[i] = (float(near.Q_flow_removed[1]) - Q_plant_max[i]) / (0.01 * C_loop0[i])
+            equipment[i] = op.P_compressors, op.P_fans, op.P_condenser_pumps
+            out["Q_flow_to_atmosphere"][k, i], out["m_flow_water_use"][k, i] = op.Q_flow_rejected, op.m_flow_water_use
             if tanks[i] is not None:
-                x_tank[i] = tanks[i].share(float(op.T_supply), T_set[i])
+                x_tank[i] = tanks[i].share(T_plant, T_set[i])
                 T_tank[i] = tanks[i].state.T_cold
                 hours[i] = tanks[i].hours_left(lp.C_design[i] / rho_cp)
         ode.inputs = Inputs(Q_racks=Q_liquid, P_tcs_pumps=P_tcs, cdu_share=cdu_share,
                             T_set_tcs=T_set[g.loop[liquid]] + T_set_tcs_offset, C_coils=model.C_coils * (cooling > 0),
                             coil_heat=np.where(coils_on, coil_heat, 0.0),
                             pumps_running=pump_share * lp.n_pumps, k_mains=k_mains(C_loop0), T_set=T_set, Q_plant_max=Q_plant_max,
-                            x_tank=x_tank, T_tank=T_tank)
+                            dQ_plant_dT=dQ_plant_dT, T_plant_in0=T_in.copy(), dQ_plant_dC=dQ_plant_dC,
+                            C_loop0=C_loop0.copy(), x_tank=x_tank, T_tank=T_tank)
         y0 = y
         y, _ = ode.advance(y0, plant_step)
+        out["P_compressors"][k], out["P_plant_fans"][k], out["P_condenser_pumps"][k] = equipment.T
         S_removed = ode.part(y, "S_removed") * ode.C_ref
         S_cdu = ode.part(y, "S_cdu") * ode.C_ref_bank
         gains = np.zeros(L)
