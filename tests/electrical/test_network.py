@@ -259,6 +259,29 @@ def test_colossus1_outage_ups_carries_it_until_turbines_and_bess_take_over(sites
     assert a["n_turbines_online"][outage].max() == 15
 
 
+@pytest.mark.parametrize("dt", [1.0, 7.0])
+def test_turbine_starts_synchronise_when_the_unit_step_says(sites, dt):
+    """The network's starts are the tested turbine_step's: a unit commanded at the outage synchronises in the
+    first IT step at whose end more than start_time has passed (7 s does not divide the 600 s start: the unit
+    synchronises within a step, before the step boundary after 600 s), and ramps from zero."""
+    from twin.electrical.turbine import turbine_step
+
+    network = ElectricalNetwork.from_site(sites["colossus1"])
+    smt = network.turbines[0]
+    n = int(round(1400 / dt))
+    start = 10 * dt
+    _, a = run(network, np.full(n, 200 * MW), 30 * MW, dt=dt, block=20, events=(UtilityOutage(start, 1200.0),))
+    online = a["n_turbines_online"][:, 0]
+    first = int(np.argmax(online > 0))
+    # the unit step alone, commanded at the outage: the first step whose output is above zero
+    P, elapsed, k = 0.0, np.nan, 10
+    while P == 0.0:
+        P, elapsed = turbine_step(smt, smt.P_rated, P, elapsed, dt)
+        P, k = float(P), k + 1
+    assert first == k - 1 and online[first - 1] == 0
+    assert a["t"][first] + dt > start + smt.start_time >= a["t"][first]
+
+
 def test_colossus1_outage_without_bess_reports_unserved_energy(sites):
     site = sites["colossus1"]
     site = replace(site, electrical=replace(site.electrical, bess=()))

@@ -86,7 +86,9 @@ capacity covers ``max(D) - grid capacity`` over the rest of the block plus a
 spinning reserve (default: the largest unit); none when the grid covers the
 demand.  The controller thus knows the demand of the current plant step (a
 perfect forecast of at most one block).  A start synchronises after
-``start_time`` and ramps from zero.  At block starts, units are stopped in
+``start_time`` and ramps from zero: the network keeps each start's command time
+and asks the tested :func:`twin.electrical.turbine.turbine_step` whether the
+unit has synchronised within the IT step.  At block starts, units are stopped in
 reverse merit order when the rest still cover the largest need of the last
 ``decommit_delay`` s, the unit has run ``min_up_time``, and the other running
 units of its fleet can take its output; when no turbine is needed at all, the
@@ -129,6 +131,7 @@ from twin.electrical.turbine import (
     GasTurbine,
     fleet_ramp_step,
     fuel_power,
+    turbine_step,
     nox_emission_factor,
 )
 from twin.electrical.ups import UPS, fit_ups_loss_coefficients
@@ -224,7 +227,7 @@ class ElectricalState:
     ``E_bess`` and ``E_ups`` stored energy (J); ``P_poi`` grid import of the
     last step (W); per fleet: ``P_turbines_scheduled`` (W, the ramp-limited
     schedule), ``n_running``, ``running_since`` (synchronisation times, s),
-    ``starting`` (synchronisation times of units starting, s), ``n_tripped``
+    ``starting`` (start command times of units starting, s), ``n_tripped``
     and ``n_starts`` (starts so far); ``need_history`` (end time s, turbine
     power needed W) of recent blocks, for ``decommit_delay``.
     """
@@ -480,7 +483,7 @@ class ElectricalNetwork:
             tb = self.turbines[f]
             while capacity < need and (self.turbine_counts[f] - run[f] - len(starting[f])
                                        - fleets["n_tripped"][f]) > 0:
-                starting[f].append(t + tb.start_time)
+                starting[f].append(t)  # the start command
                 fleets["n_starts"][f] += 1
                 capacity += tb.P_rated
         if stop_required is None:
@@ -632,7 +635,9 @@ class ElectricalNetwork:
         run, starting, since, sched = fl["n_running"], fl["starting"], fl["running_since"], fl["sched"]
         Pr = [tb.P_rated for tb in self.turbines]
         fleets = range(nf)
-        next_sync = [s[0] if s else math.inf for s in starting]
+        start_time = [tb.start_time for tb in self.turbines]
+        # earliest step a start can synchronise in (a cheap gate; turbine_step decides)
+        next_sync = [s[0] + start_time[f] - dt if s else math.inf for f, s in enumerate(starting)]
 
         U_list, C_list, cap_list = P_ups_in.tolist(), P_cooling.tolist(), grid_cap.tolist()
         recommit_list, t_list = recommit.tolist(), t.tolist()
@@ -656,7 +661,7 @@ class ElectricalNetwork:
                     del starting[f][len(starting[f]) - k_start:]
                     idle = self.turbine_counts[f] - run[f] - len(starting[f]) - fl["n_tripped"][f]
                     fl["n_tripped"][f] += k + k_start + min(units - k - k_start, idle)
-                    next_sync[f] = starting[f][0] if starting[f] else math.inf
+                    next_sync[f] = starting[f][0] + start_time[f] - dt if starting[f] else math.inf
             gcap = cap_list[i]
             if recommit_list[i]:
                 required = float(D_rest_max[i]) - gcap
@@ -666,12 +671,18 @@ class ElectricalNetwork:
                     self._commit(fl, required, ti, max(need for _, need in history))
                 else:
                     self._commit(fl, required, ti)
-                next_sync = [s[0] if s else math.inf for s in starting]
+                next_sync = [s[0] + start_time[f] - dt if s else math.inf for f, s in enumerate(starting)]
             for f in fleets:
-                while next_sync[f] <= ti + tol:
-                    since[f].append(starting[f].pop(0))
-                    run[f] += 1
-                    next_sync[f] = starting[f][0] if starting[f] else math.inf
+                if next_sync[f] <= ti + tol:
+                    # the tested unit step: units at zero output with a set-point, started at their command times
+                    tb = self.turbines[f]
+                    P_next, _ = turbine_step(tb, tb.P_rated, 0.0, ti - np.array(starting[f]) - tol, dt)
+                    synced = int(np.count_nonzero(P_next > 0))  # commands are in time order: the first ones
+                    for t_cmd in starting[f][:synced]:
+                        since[f].append(t_cmd + tb.start_time)
+                    del starting[f][:synced]
+                    run[f] += synced
+                    next_sync[f] = starting[f][0] + start_time[f] - dt if starting[f] else math.inf
 
             R = 0.0
             if E_u < E_ups_max:
