@@ -30,7 +30,9 @@ RHO_FACILITY = 995.7
 V_MAIN = 2.5
 #: Minimum facility pump speed fraction (variable-speed drive) [estimate].
 PUMP_SPEED_MIN = 0.3
-#: CRAH / fan-wall fan power per W of air-side heat [estimate: ~4 %, typical of EC fan walls].
+#: CRAH / fan-wall fan power per W of air-side heat [estimate [E]: ~4 % for variable-speed EC fan walls with
+#: containment; ENERGY STAR: legacy constant-speed CRAC fans 5-10 % of a data centre's total energy, an upper
+#: bound].  The catalogue has no coil ratings; README "Known limits".
 AIR_FAN_FRACTION = 0.04
 
 
