@@ -58,3 +58,31 @@ def lag_weights(lag, rows, scale, weights):
             lag_j = lags[j]
             if lag_j < w.size:  # bincount(...)[:n_lags] drops larger lags
                 w[lag_j] += scale[j]
+
+
+@numba.njit(inline="always")
+def _ramp(phi, e):
+    u = phi + e / 2
+    u = u if u > 0.0 else 0.0
+    v = phi - e / 2
+    v = v if v > 0.0 else 0.0
+    return (u * u - v * v) / (2 * e)
+
+
+@numba.njit(inline="always")
+def _wave_periodic(x, e, d_t, period, duty):
+    phi = x - np.floor((x + e / 2) / period) * period
+    return _ramp(phi, e) - _ramp(phi - d_t, e) - duty * phi
+
+
+@numba.njit(cache=True, nogil=True)
+def wave_table(level, swing, a, dt, lags, e, d_t, period, duty):
+    """``level[:, None] + swing[:, None] * wave_mean(a[:, None], dt, lags[None, :])``: the same operations
+    in the same order as ``TrainingProfile._wave_mean`` (``_wave_periodic``, ``_ramp``)."""
+    out = np.empty((a.size, lags.size))
+    for i in range(a.size):
+        for j in range(lags.size):
+            w = duty + (_wave_periodic(a[i] + dt - lags[j], e, d_t, period, duty)
+                        - _wave_periodic(a[i] - lags[j], e, d_t, period, duty)) / dt
+            out[i, j] = level[i] + swing[i] * w
+    return out

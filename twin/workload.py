@@ -515,7 +515,12 @@ class TrainingProfile:
         width = self.jitter_max - self.jitter_min
         n_lags = max(1, min(256, math.ceil(width / _JITTER_RESOLUTION)))
         lags = self.jitter_min + width * (np.arange(n_lags) + 0.5) / n_lags
-        table = level[:, None] + swing[:, None] * self._wave_mean(a[:, None], dt, lags[None, :])
+        kernel = _kernel()
+        if kernel is not None:  # the same operations compiled (bit-equal, tests/test_workload.py)
+            table = kernel.wave_table(level, swing, a, float(dt), lags, float(self.edge_time),
+                                      float(self.duty * self.period), float(self.period), float(self.duty))
+        else:
+            table = level[:, None] + swing[:, None] * self._wave_mean(a[:, None], dt, lags[None, :])
 
         iteration = np.floor((a + self.edge_time / 2) / self.period).astype(np.int64)
         first, last = int(iteration[0]) // _JITTER_CHUNK, int(iteration[-1]) // _JITTER_CHUNK
