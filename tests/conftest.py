@@ -7,6 +7,7 @@ with the package in ``twin/data``.  No test reads anything outside the checkout.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,18 @@ def weather_dir() -> Path:
 @pytest.fixture(scope="session")
 def gpu_trace_dir() -> Path:
     return REPO / "twin" / "data" / "gpu_trace"
+
+
+@pytest.fixture(scope="session")
+def nomenclature() -> dict[str, dict[str, str]]:
+    """docs/nomenclature.md's variable table: name -> units, standard_name, cell_methods, meaning, dims."""
+    rows = {}
+    for line in (REPO / "docs" / "nomenclature.md").read_text().splitlines():
+        m = re.match(r"\| `([^`]+)` \|(.*)\|\s*$", line)
+        if m:
+            cells = [c.strip() for c in m.group(2).split("|")]
+            rows[m.group(1)] = dict(zip(("units", "standard_name", "cell_methods", "meaning", "dims"), cells))
+    return rows
 
 
 def assert_bad_input(result, *words):

@@ -1,25 +1,10 @@
 """docs/nomenclature.md names every result variable; results are CF-1.10 files cf_xarray understands."""
 
-import re
-from pathlib import Path
-
 import pytest
 import xarray as xr
 
 import twin
 from twin.results import write_netcdf
-
-DOC = Path(__file__).resolve().parents[1] / "docs" / "nomenclature.md"
-
-
-def _table() -> dict[str, dict[str, str]]:
-    rows = {}
-    for line in DOC.read_text().splitlines():
-        m = re.match(r"\| `([^`]+)` \|(.*)\|\s*$", line)
-        if m:
-            cells = [c.strip() for c in m.group(2).split("|")]
-            rows[m.group(1)] = dict(zip(("units", "standard_name", "cell_methods", "meaning", "dims"), cells))
-    return rows
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +21,8 @@ def results(tmp_path_factory):
     return out
 
 
-def test_every_result_variable_is_in_the_nomenclature(results):
-    table = _table()
+def test_every_result_variable_is_in_the_nomenclature(results, nomenclature):
+    table = nomenclature
     assert len(table) > 50
     for mode, ds in results.items():
         for name in list(ds.data_vars) + list(ds.coords):

@@ -3,9 +3,6 @@ with the site's zone, so a plan overlays a simulation of the same hours with no 
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import numpy as np
 import pytest
 import xarray as xr
@@ -13,20 +10,8 @@ import xarray as xr
 import twin
 from twin.optimize import plan_site, write_plan
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "nomenclature.md"
 
-
-def _table() -> dict[str, dict[str, str]]:
-    rows = {}
-    for line in DOC.read_text().splitlines():
-        m = re.match(r"\| `([^`]+)` \|(.*)\|\s*$", line)
-        if m:
-            cells = [c.strip() for c in m.group(2).split("|")]
-            rows[m.group(1)] = dict(zip(("units", "standard_name", "cell_methods", "meaning", "dims"), cells))
-    return rows
-
-
-def test_plan_overlays_a_simulation_with_no_renaming(tmp_path):
+def test_plan_overlays_a_simulation_with_no_renaming(tmp_path, nomenclature):
     site = twin.load_site("colossus1")
     result = plan_site(site, start="2025-07-21 00:00", days=1, step=3600, cooling=False, flexible_share=0.0)
     plan = result.results
@@ -37,7 +22,7 @@ def test_plan_overlays_a_simulation_with_no_renaming(tmp_path):
     assert plan.attrs["time_zone"] == sim.attrs["time_zone"] == "America/Chicago"
     np.testing.assert_allclose(plan["P_it_total"].values, sim["P_it_total"].values, rtol=1e-12)
     # names, dims, units and cell methods of the simulation's results
-    table = _table()
+    table = nomenclature
     for name in ("P_poi", "P_turbines", "n_turbines_online", "fuel", "NOx", "CO2", "P_bess", "E_bess", "soc",
                  "P_it_total", "P_cooling", "P_demand"):
         row = table[name]
