@@ -37,6 +37,7 @@ from typing import Protocol
 
 import numpy as np
 
+from twin.compiled import kernel as compiled_kernel
 from twin.errors import InputError, Problem
 
 _SOURCE = "workload profile"
@@ -141,19 +142,9 @@ def _jitter_chunk(seed: int, chunk: int, n_lags: int, n_racks: int) -> np.ndarra
     return rng.integers(0, n_lags, (_JITTER_CHUNK, n_racks), dtype=np.uint8)
 
 
-_KERNEL: list = []
-
-
 def _kernel():
     """The compiled helpers (:mod:`twin._workload_kernel`), or None when numba is not importable."""
-    if not _KERNEL:
-        try:
-            from twin import _workload_kernel
-        except ImportError:
-            _KERNEL.append(None)
-        else:
-            _KERNEL.append(_workload_kernel)
-    return _KERNEL[0]
+    return compiled_kernel("twin._workload_kernel")
 
 
 @lru_cache(maxsize=2)

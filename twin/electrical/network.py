@@ -135,6 +135,7 @@ from twin.electrical.turbine import (
     nox_emission_factor,
 )
 from twin.electrical.ups import UPS, fit_ups_loss_coefficients
+from twin.compiled import kernel as compiled_kernel
 from twin.errors import InputError, Problem
 
 _SOURCE = "electrical network"
@@ -616,9 +617,10 @@ class ElectricalNetwork:
         au, bu, as_, bs = self._transformer_coefficients()
         battery = self.battery
         if battery is not None:  # the compiled form of the tested battery_step (bit-equal), the numpy one without numba
-            try:
-                from twin.electrical._bess_kernel import battery_step_scalar
-            except ImportError:  # pragma: no cover - numba is a dependency
+            compiled = compiled_kernel("twin.electrical._bess_kernel")
+            if compiled is not None:
+                battery_step_scalar = compiled.battery_step_scalar
+            else:  # pragma: no cover - numba is a dependency
                 def battery_step_scalar(P_rated, E_min, E_max, eta, E, P_request, dt):
                     P, E_next = battery_step(battery, E, P_request, dt)
                     return float(P), float(E_next)

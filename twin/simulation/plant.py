@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from twin.compiled import kernel as compiled_kernel
 from twin.errors import InputError
 from twin.simulation.assembly import FacilityLoops
 from twin.simulation.graph import header_pressure
@@ -343,19 +344,9 @@ class PlantODE:
                                                                       + self.part(y, "ret")).sum(axis=1))
 
 
-_KERNEL: list = []
-
-
 def _kernel():
-    """The compiled plant kernel, or None when numba is not importable.  Compiled once, cached on disk."""
-    if not _KERNEL:
-        try:
-            from twin.simulation import _plant_kernel
-        except ImportError:
-            _KERNEL.append(None)
-        else:
-            _KERNEL.append(_plant_kernel)
-    return _KERNEL[0]
+    """The compiled plant kernel, or None when numba is not importable."""
+    return compiled_kernel("twin.simulation._plant_kernel")
 
 
 class _Storage:

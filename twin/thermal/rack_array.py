@@ -39,6 +39,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.linalg import expm
 
+from twin.compiled import kernel as compiled_kernel
 from twin.thermal.accelerator import B200_LIQUID, B300_LIQUID, AcceleratorThermal
 from twin.workload import BlockPower
 
@@ -556,16 +557,6 @@ def _check(rack: RackType) -> None:
         raise ValueError(f"rack type {rack.name!r}: T_shutdown must exceed T_throttle")
 
 
-_COMPILED: list = []
-
-
 def _compiled():
-    """The compiled kernels (numba), or None when numba is not importable.  Compiled once, cached on disk."""
-    if not _COMPILED:
-        try:
-            from twin.thermal import _rack_kernel
-        except ImportError:
-            _COMPILED.append(None)
-        else:
-            _COMPILED.append(_rack_kernel)
-    return _COMPILED[0]
+    """The compiled rack kernels (numba), or None when numba is not importable."""
+    return compiled_kernel("twin.thermal._rack_kernel")
