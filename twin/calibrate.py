@@ -124,6 +124,50 @@ def _phase_mask(t: np.ndarray, table: pd.DataFrame, names, where: str, settle: f
 
 
 @dataclass(frozen=True)
+class Readings:
+    """The power readings of a trace and the uniform grid the model is integrated on."""
+
+    rows: np.ndarray  #: boolean, per trace row: a new instantaneous power reading
+    t: np.ndarray  #: time of each reading (s, Unix)
+    P: np.ndarray  #: instantaneous power of each reading (W)
+    T: np.ndarray  #: measured die temperature at each reading (degC, integer)
+    grid: np.ndarray  #: uniform integration grid (s, Unix)
+    P_grid: np.ndarray  #: power held over each grid step (W): the reading that ends the refresh interval
+    at: np.ndarray  #: grid index of each reading
+    grid_step: float  #: (s)
+
+
+def readings(data: pd.DataFrame, grid_step: float = 0.01) -> Readings:
+    """The new power readings of a trace (as :func:`load_trace` returns it) on a ``grid_step`` (s) grid.
+
+    Each instantaneous reading is applied over the refresh interval that ends
+    at it (see the module docstring).
+    """
+    t = data["t_unix_s"].to_numpy()
+    P_inst = data["power_instant_mW"].to_numpy() / 1e3
+    new = np.r_[True, np.diff(P_inst) != 0.0]
+    t_read, P_read = t[new], P_inst[new]
+    n_grid = int(np.floor((t[-1] - t[0]) / grid_step)) + 1
+    grid = t[0] + grid_step * np.arange(n_grid)
+    P_grid = P_read[np.minimum(np.searchsorted(t_read, grid, side="right"), t_read.size - 1)]
+    at = np.minimum(np.rint((t_read - t[0]) / grid_step).astype(int), n_grid - 1)
+    return Readings(new, t_read, P_read, data["temp_gpu_C"].to_numpy()[new], grid, P_grid, at, grid_step)
+
+
+def die_response(r: Readings, params: AcceleratorThermal, T_coolant: float,
+                 start: int = 0, state=None) -> tuple[np.ndarray, np.ndarray]:
+    """Die and plate temperature (degC) on the grid of ``r``, from grid index ``start``.
+
+    From the steady state at the first reading unless ``state`` gives
+    ``(T_die, T_plate)`` at ``start``; the returned arrays hold that state first.
+    """
+    P = r.P_grid[start:]
+    T_die0, T_plate0 = steady_state(params, P[0], T_coolant) if state is None else state
+    T_die, T_plate = linear_response(params, P[:-1], T_coolant, r.grid_step, T_die0, T_plate0)
+    return np.r_[T_die0, T_die], np.r_[T_plate0, T_plate]
+
+
+@dataclass(frozen=True)
 class CalibrationResult:
     """Fitted two-node parameters and how well they reproduce the trace."""
 
@@ -183,26 +227,15 @@ def fit_accelerator(trace=None, *, phases=None, fit_phases=FIT_PHASES, validate_
     ``s^2 (J^T J)^-1`` with ``s^2`` the residual variance.
     """
     data, table, name = load_trace(trace, phases)
-    t = data["t_unix_s"].to_numpy()
-    P_inst = data["power_instant_mW"].to_numpy() / 1e3
-    T_meas = data["temp_gpu_C"].to_numpy()
-    new = np.r_[True, np.diff(P_inst) != 0.0]
-    t_read, P_read = t[new], P_inst[new]
-    n_grid = int(np.floor((t[-1] - t[0]) / grid_step)) + 1
-    grid = t[0] + grid_step * np.arange(n_grid)
-    P_grid = P_read[np.minimum(np.searchsorted(t_read, grid, side="right"), t_read.size - 1)]
-    at = np.minimum(np.rint((t[new] - t[0]) / grid_step).astype(int), n_grid - 1)
+    r = readings(data, grid_step)
+    t, new, P_read, T_read, at = data["t_unix_s"].to_numpy(), r.rows, r.P, r.T, r.at
     fit_mask = _phase_mask(t, table, fit_phases, name)[new]
     val_mask = _phase_mask(t, table, validate_phases, name)[new]
     if not fit_mask.any():
         raise InputError.one(name, "fit_phases", "no readings inside them", "phases that hold readings")
-    T_read = T_meas[new]
 
     def model(theta):
-        params = _params(theta)
-        T_die0, T_plate0 = steady_state(params, P_grid[0], theta[4])
-        T_die, _ = linear_response(params, P_grid[:-1], theta[4], grid_step, T_die0, T_plate0)
-        return np.r_[T_die0, T_die][at]
+        return die_response(r, _params(theta), theta[4])[0][at]
 
     def residual(theta):
         return model(theta)[fit_mask] - T_read[fit_mask]
