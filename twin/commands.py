@@ -159,10 +159,17 @@ def sweep_table(ds) -> Table:
 def calibrate_command(
     trace: Optional[Path] = typer.Argument(None, help="telemetry CSV (phases.csv beside it); "
                                                       "default: the bundled H200 trace"),
+    detect: bool = typer.Option(False, "--detect", help="score the held-out phases with the rack-level fault "
+                                                        "detector (5 s means, CUSUM; docs/telemetry.md)"),
+    fault: Optional[str] = typer.Option(None, help="inject KIND:SIZE:START into the readings after the fit, "
+                                                   "then detect: KIND R_die_plate or R_plate_coolant (SIZE a "
+                                                   "multiplier), offset (K) or drift (K/min); START in s "
+                                                   "from the first sample"),
 ) -> None:
     """Fit the two-node accelerator model to a measured trace; print the fit error and parameters."""
     from twin.calibrate import fit_accelerator
 
+    injected = _parse_fault(fault) if fault is not None else None
     fit = fit_accelerator(trace)
     p = fit.params
     console.print(f"Two-node fit of {fit.source}", markup=False, highlight=False)
@@ -182,3 +189,40 @@ def calibrate_command(
     console.print(f"error, fit phases: RMS {fit.fit_rms_error_K:.2f} K", markup=False)
     console.print(f"error, validation phases: RMS {fit.rms_error_K:.2f} K, max {fit.max_error_K:.2f} K",
                   markup=False)
+    if detect or injected is not None:
+        _detect_on_trace(trace, fit, injected)
+
+
+def _parse_fault(text: str):
+    from twin.telemetry.rack import FAULT_KINDS, Fault
+
+    parts = text.split(":")
+    try:
+        kind, size, start = parts[0], float(parts[1]), float(parts[2])
+    except (IndexError, ValueError):
+        kind = None
+    if kind not in FAULT_KINDS or len(parts) != 3:
+        raise InputError.one(COMMAND_LINE, "--fault", repr(text),
+                             f"KIND:SIZE:START with KIND one of {', '.join(FAULT_KINDS)} (e.g. R_die_plate:1.2:200)")
+    return Fault(kind, size, start)
+
+
+def _detect_on_trace(trace, fit, fault) -> None:
+    from twin.calibrate import load_trace
+    from twin.telemetry import rack
+
+    data, table, _ = load_trace(trace)
+    ref = rack.reference(rack.residual(data, table, fit))
+    found = rack.detect(rack.residual(rack.inject(data, table, fit, fault), table, fit), ref)
+    w = found.windows
+    console.print(f"rack-level detector: {ref.window_s:g} s means of measured - model, reference from the fit "
+                  f"phases: sigma {ref.sigma:.2f} K (between phases {ref.sigma_phase:.2f} K, within "
+                  f"{ref.sigma_window:.2f} K), CUSUM k {found.k:g}, h {found.h:g}", markup=False, highlight=False)
+    if fault is not None:
+        console.print(f"injected: {fault.kind} {fault.size:g} from {fault.start:g} s", markup=False)
+    peak = max(w["cusum_high"].max(), w["cusum_low"].max()) if len(w) else float("nan")
+    console.print(f"held-out phases: {len(w)} windows ({w['start_s'].min():.0f}-{w['end_s'].max():.0f} s), "
+                  f"largest CUSUM {peak:.2f}, {len(found.alarms)} alarm(s)", markup=False)
+    for direction, start, detected in found.alarms:
+        console.print(f"  alarm {direction}: detected at {detected:.0f} s, estimated start {start:.0f} s",
+                      markup=False)

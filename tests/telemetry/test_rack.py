@@ -128,3 +128,19 @@ def test_bad_fault_is_one_line():
         rack.inject(fault=rack.Fault("fouling", 1.2, 100.0))
     with pytest.raises(InputError, match="multiplier"):
         rack.inject(fault=rack.Fault("R_die_plate", -1.0, 100.0))
+
+
+def test_calibrate_detect_command():
+    from conftest import assert_bad_input
+    from typer.testing import CliRunner
+
+    from twin.cli import app
+
+    runner = CliRunner()
+    # (`twin calibrate --detect` on the unfaulted trace prints "17 windows ..., 0 alarm(s)")
+    faulted = runner.invoke(app, ["calibrate", "--fault", "R_die_plate:1.2:200"], env={"COLUMNS": "200"})
+    assert faulted.exit_code == 0, faulted.output
+    assert "sigma 0.61 K" in faulted.output and "17 windows" in faulted.output
+    assert "alarm high: detected at 205 s, estimated start 200 s" in faulted.output
+    # the value is printed as given (no ':x:' emoji)
+    assert_bad_input(runner.invoke(app, ["calibrate", "--fault", "offset:x:1"]), "--fault", "'offset:x:1'")

@@ -80,7 +80,7 @@ err_console = Console(stderr=True)
 def fail(error: InputError) -> None:
     """Print every problem on its own line and exit with status 2."""
     for problem in error.problems:
-        err_console.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(f"error: {problem}", markup=False, highlight=False, emoji=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -179,28 +179,25 @@ def reference(frame: pd.DataFrame, fit_phases=FIT_PHASES, window_s: float = WIND
 def detect(frame: pd.DataFrame, ref: Reference, phases=VALIDATE_PHASES, k: float = K, h: float = H) -> Detection:
     """Two-sided CUSUM of the standardised window means of ``phases``, in time order.
 
-    Windows outside ``phases`` (or too sparse) are skipped; the CUSUM carries
-    over them.  After an alarm the CUSUM restarts from zero, so a lasting fault
-    is reported once per ``h`` it accumulates; ``alarms`` lists every crossing.
+    Windows outside ``phases`` (or too sparse) are skipped: the CUSUM carries
+    over them.  As in :func:`twin.telemetry.track.track`, each side reports its
+    first crossing of ``h`` only, with the start estimated as the window after
+    that side's CUSUM was last zero; ``alarms`` is sorted by detection time.
     """
     w = window_means(frame, phases, ref.window_s)
     z = ((w["mean_K"] - ref.mu) / ref.sigma).to_numpy()
-    hi, lo = np.zeros(z.size), np.zeros(z.size)
-    alarms, begin = [], 0
-    while begin < z.size:
-        seg_hi, seg_lo = (np.asarray(s) for s in _cusum(z[begin:].tolist(), k))
-        hi[begin:], lo[begin:] = seg_hi, seg_lo
-        over = np.flatnonzero((seg_hi > h) | (seg_lo > h))
+    hi, lo = (np.asarray(s) for s in _cusum(z.tolist(), k))
+    alarms = []
+    for series, direction in ((hi, "high"), (lo, "low")):
+        over = np.flatnonzero(series > h)
         if over.size == 0:
-            break
+            continue
         d = int(over[0])
-        series, direction = (seg_hi, "high") if seg_hi[d] > h else (seg_lo, "low")
         zeros = np.flatnonzero(series[:d] == 0)
         s = int(zeros[-1]) + 1 if zeros.size else 0
-        alarms.append((direction, float(w["start_s"].iloc[begin + s]), float(w["end_s"].iloc[begin + d])))
-        begin += d + 1
-    windows = w.assign(z=z, cusum_high=hi, cusum_low=lo)
-    return Detection(windows=windows, alarms=alarms, reference=ref, k=k, h=h)
+        alarms.append((direction, float(w["start_s"].iloc[s]), float(w["end_s"].iloc[d])))
+    alarms.sort(key=lambda a: a[2])
+    return Detection(windows=w.assign(z=z, cusum_high=hi, cusum_low=lo), alarms=alarms, reference=ref, k=k, h=h)
 
 
 def inject(trace=None, phases=None, fit: CalibrationResult | None = None, fault: Fault | None = None) -> pd.DataFrame:
