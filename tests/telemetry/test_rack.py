@@ -56,12 +56,27 @@ def test_no_false_alarm_on_the_unfaulted_trace(case):
 
 
 def test_what_the_window_and_reference_buy(case):
-    # The per-reading CUSUM standardised by the within-phase spread (the plant's set-up) runs
-    # past h = 15 many times over on the same held-out readings ...
+    # The per-reading CUSUM standardised by the fit phases' spread (the plant's set-up) runs
+    # past h = 15 many times over on the held-out readings ...
     *_, frame, ref = case
     fit_r = frame.loc[frame["phase"].isin(FIT_PHASES), "residual_K"]
     z = (frame.loc[frame["phase"].isin(VALIDATE_PHASES), "residual_K"] - fit_r.mean()) / fit_r.std()
     assert max(_cusum(z.tolist(), 0.5)[0]) > 100.0
+    # ... and so does the per-reading residual whitened by an AR(1) model fitted on the fit phases
+    # (phi 0.54 at 0.1 s, innovation spread 0.46 K): a phase bias, like a fault's step, keeps
+    # 1 - phi of its size, so the CUSUM (k 0.5, h 5) reaches ~46 on the fit phases themselves.
+    def lagged(phases):
+        pairs = [frame.loc[frame["phase"] == p, "residual_K"].to_numpy() for p in phases]
+        return np.concatenate([e[:-1] for e in pairs]), np.concatenate([e[1:] for e in pairs])
+
+    x, y = lagged(FIT_PHASES)
+    (c, phi), *_ = np.linalg.lstsq(np.c_[np.ones_like(x), x], y, rcond=None)
+    s = float(np.std(y - c - phi * x, ddof=2))
+    assert phi == pytest.approx(0.54, abs=0.03) and s == pytest.approx(0.46, abs=0.03)
+    for phases, floor in ((FIT_PHASES, 40.0), (VALIDATE_PHASES, 40.0)):
+        x, y = lagged(phases)
+        hi, lo = _cusum(((y - c - phi * x) / s).tolist(), 0.5)
+        assert max(max(hi), max(lo)) > floor, phases
     # ... and the claim is not robust to everything: with 2 s windows the model error of
     # ckpt_compute2 alarms (CUSUM 5.5 > 5 at 242 s); with 3 s it peaks at 4.7.
     short = rack.detect(frame, rack.reference(frame, window_s=2.0))
