@@ -17,9 +17,11 @@ the residual has two parts:
 
 Standardised per reading by the within-phase spread, the slow part alone
 drives a CUSUM over any threshold within seconds.  Whitening the per-reading
-residual (an AR(1) fit) does not help: a phase bias is exactly what a
-resistance fault or a sensor offset looks like, and a filter that whitens the
-bias away turns the fault's step into a single spike too.
+residual does not help: an AR(1) model fitted on the fit phases (phi 0.54)
+keeps 1 - phi of a phase bias, and its CUSUM passes h = 5 on the fit phases
+themselves.  A bias is also what a resistance fault or a sensor offset looks
+like: a model that whitened it away (phi near 1) would reduce a fault's step
+to a single spike.
 
 What this module does instead (three choices, all fixed on the fit phases):
 
