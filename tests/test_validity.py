@@ -92,8 +92,8 @@ def test_design_day_reports_in_values():
     """What the built-in sites leave on their design days: the tower sites' cells stay inside
     YorkCalc's flow range (staged), Memphis' evaporation design wet bulb is beyond YorkCalc for
     2 h, and Colossus 2's chillers trim at 35 degC leaving water (inside the checked span, which
-    reaches 37 degC) at a refrigerant lift below the smallest one checked (23.7 K) for 17 h of the
-    cooling design day."""
+    reaches 37 degC) at a refrigerant lift below the smallest one checked (21.44 K, the air-cooled
+    table's) for 17 h of the cooling design day."""
     for site in ("cortex", "colossus1"):
         for condition in ("cooling_0.4", "evaporation_0.4"):
             lines = validity.report(design_day_flags(site, condition), 3600.0)
@@ -102,4 +102,4 @@ def test_design_day_reports_in_values():
     memphis = validity.report(design_day_flags("colossus1", "evaporation_0.4"), 3600.0)
     assert "cooling tower (YorkCalc): wet bulb outside [-34.4, 26.7] degC at loop fws_gb200: 2.00 h (2 steps)" in memphis
     assert validity.report(design_day_flags("colossus2", "cooling_0.4"), 3600.0) == [
-        "chiller (Carnot fraction): refrigerant lift outside [23.7, 56.7] K at loop fws: 17.00 h (17 steps)"]
+        "chiller (Carnot fraction): refrigerant lift outside [21.44, 56.7] K at loop fws: 17.00 h (17 steps)"]

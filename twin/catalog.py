@@ -130,8 +130,8 @@ class ChillerModel(Entry):
     kind: ClassVar[str] = "chiller"
     condenser: str = text(choices=("water", "air"))
     performance: str = text("carnot", choices=("carnot", "eir"),
-                            doc="'carnot': Carnot fraction calibrated at the rating (valid to ~40 degC leaving "
-                                "water); 'eir': the EIR curves (valid inside their limits only)")
+                            doc="'carnot': Carnot fraction calibrated at the rating, falling below the design "
+                                "lift (valid to ~40 degC leaving water); 'eir': the EIR curves (valid inside their limits only)")
     T_condenser_max: float = q("temperature", doc="highest entering condenser water or outdoor air the compressor "
                                                   "runs at (high-pressure limit)")
     Q_flow_nominal: float = q("power", doc="reference cooling capacity (W)")
@@ -154,6 +154,12 @@ class ChillerModel(Entry):
                                                    "flow carries the same heat capacity rate")
     P_free_cooling_fan_nominal: float = q("power", 0.0, positive=False,
                                           doc="free-cooling coil fans at full speed (W)")
+    fixed_loss_share: float = q("dimensionless", 0.155, positive=False, at_most=0.99,
+                                doc="'carnot': share of the losses at the design lift that do not shrink with the "
+                                    "lift (fitted to published tables: twin.thermal.chiller.FIXED_LOSS_SHARE)")
+    lift_design: float = q("temperature_difference", 0.0, positive=False, within=(None, 80.0),
+                           doc="'carnot': refrigerant lift below which the Carnot fraction falls; 0 = by condenser "
+                               "(water: the rating's lift; air: 31.44 K, twin.thermal.chiller.LIFT_DESIGN)")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -67,7 +67,8 @@ def carnot_chiller(model: ChillerModel) -> chillers.CarnotChiller:
         T_leaving_nominal=model.T_leaving_reference, T_condenser_nominal=model.T_condenser_reference,
         EIRFPLR=chillers.Quadratic(model.eirfplr, 0.0, model.plr_max), PLR_min=model.plr_min,
         PLR_max=model.plr_max, min_unloading_ratio=model.min_unloading_ratio, T_condenser_max=model.T_condenser_max,
-        dT_condenser=chillers.DT_CONDENSER[model.condenser])
+        dT_condenser=chillers.DT_CONDENSER[model.condenser], fixed_loss_share=model.fixed_loss_share,
+        lift_design=model.lift_design or chillers.LIFT_DESIGN[model.condenser])
 
 
 def compressor(model: ChillerModel):
@@ -206,8 +207,7 @@ def _run_chillers(model: ChillerModel, n_units: int, load, T_leaving, T_condense
     op = chillers.operation(unit, np.where(n_on > 0, share, 0.0), T_leaving, T_condenser)
     if isinstance(unit, chillers.CarnotChiller):
         checks = {k: validity.RANGES[k] for k in ("carnot_T_leaving", "carnot_lift")}
-        lift = np.asarray(T_condenser) + unit.dT_condenser - (np.asarray(T_leaving) - unit.dT_evaporator)
-        values = {"carnot_T_leaving": T_leaving, "carnot_lift": lift}
+        values = {"carnot_T_leaving": T_leaving, "carnot_lift": unit.lift(T_leaving, T_condenser)}
     else:
         checks = validity.eir_ranges(model.name, model.T_leaving_limits, model.T_condenser_limits)
         values = dict(zip(checks, (T_leaving, T_condenser)))
