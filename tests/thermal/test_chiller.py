@@ -418,10 +418,13 @@ def test_warm_water_cop_of_the_catalogues_air_cooled_unit_in_values():
 
 
 def test_carnot_chiller_stays_below_carnot_at_the_same_lift(data):
+    """At any water temperatures and load, with the fixed losses counted from the rating lift
+    (water-cooled) or the air-cooled design lift, and a share up to 0.9."""
     rng = np.random.default_rng(3)
     for entry in data["chillers"]:
         for condenser in ("water", "air"):
-            unit = _carnot(entry, condenser, T_condenser_max=60.0)
+            unit = dataclasses.replace(_carnot(entry, condenser, T_condenser_max=60.0),
+                                       lift_design=LIFT_DESIGN[condenser], fixed_loss_share=rng.uniform(0.0, 0.9))
             T_leaving = rng.uniform(4.0, 42.0, 500)
             T_condenser = T_leaving + rng.uniform(0.5, 30.0, 500)
             load = rng.uniform(0.05, 1.0, 500) * unit.Q_flow_nominal
