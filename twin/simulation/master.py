@@ -18,12 +18,11 @@ from twin.scenarios import EquipmentOutage, Scenario, availability, parse as par
 from twin.results import variable
 from twin.simulation.assembly import COOLING_TERMS, FacilityLoops, Model, build
 from twin.simulation.dataset import _add_electrical, _dataset
-from twin.simulation.graph import mains_resistance
-from twin.simulation.plant import Inputs, PlantODE, Solver, _storage
+from twin.simulation.plant import Inputs, PlantODE, Solver, _storage, loop_plant, mains_k, plant_point
 from twin.simulation.steady import steady_state
 from twin.site import Site, load_site
 from twin.thermal.network import AIR_FAN_FRACTION, CP_FACILITY, RHO_FACILITY
-from twin.thermal.plant import LoopPlant, operate
+from twin.thermal.plant import LoopPlant
 from twin.thermal.rack_array import RackArray
 from twin.weather import load_weather
 from twin.workload import ConstantProfile, rack_power
@@ -273,8 +272,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     C_open = np.bincount(g.loop[liquid], g.C_fws_max[liquid], minlength=L) + model.C_coils
 
     def k_mains(C_flow):  # the mains' resistance at the loops' flows (Colebrook), held over the next step
-        return np.array([float(mains_resistance(model.graph, name, max(C, 1e-3 * C_open[i]) / rho_cp))
-                         for i, (name, C) in enumerate(zip(lp.names, C_flow))])
+        return mains_k(model.graph, lp.names, C_flow, C_open)
     tanks = [_storage(site, lp, i) for i in range(L)]
     T_set_tcs_offset = g.approach[liquid]
     E_room = 0.0  # air-side heat left in the halls while no coil water flows
@@ -296,6 +294,7 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     out["power_share_it"] = np.ones(n_steps)
     out["power_share_cooling"] = np.ones(n_steps)
     plants: dict[tuple, LoopPlant] = {}
+    step_plants: list[LoopPlant | None] = [None] * L
     grid_events = tuple(e for e in events if not isinstance(e, EquipmentOutage))
     P_cooling_wanted = sum(float(np.sum(init[name])) for name in COOLING_TERMS)
     if network is not None:
@@ -347,37 +346,17 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         E_room += float(np.where(coils_on, 0.0, coil_heat).sum()) * plant_step
 
         # the plant's equipment at the communication point
-        Q_plant_max, x_tank, T_tank, hours = np.full(L, np.inf), np.zeros(L), T_set.copy(), np.full(L, np.nan)
-        dQ_plant_dT, dQ_plant_dC = np.zeros(L), np.zeros(L)
         T_in = a["T_plant_in"]
-        equipment = np.zeros((L, 3))  # compressors, plant fans, condenser pumps at the communication point (held)
         for i in range(L):
             key = (i,) + tuple(availability(events, t, kind, lp.plant_names[i]) * cooling
                                for kind in ("tower", "dry_cooler", "chiller"))
             if key not in plants:
-                share = LoopPlant.share(site.plant(lp.plant_names[i]), lp.plant_share[i],
-                                        dict(zip(("tower", "dry_cooler", "chiller"), key[1:])))
-                # the chiller of the assembled model: the site's, or a calibrated one (an overlay's COP)
-                plants[key] = dataclasses.replace(share, chiller=lp.plants[i].chiller)
-            if not flowing[i]:
-                Q_plant_max[i] = 0.0
-                continue
-            op = operate(plants[key], T_in[i], C_loop0[i], T_set[i], T_db[k], T_wb[k])
-            T_plant = float(op.T_supply)
-            if T_plant > min(T_in[i], T_set[i]) + 1e-9:  # it cannot hold its set-point
-                Q_plant_max[i] = max(float(op.Q_flow_removed), 0.0)
-                if Q_plant_max[i] > 0:  # its capacity linearised in its inlet temperature and the loop flow, which
-                    # move within the step: slopes from the plant 1 K warmer and at 1 % more flow
-                    near = operate(plants[key], T_in[i] + np.array([1.0, 0.0]), C_loop0[i] * np.array([1.0, 1.01]),
-                                   T_set[i], T_db[k], T_wb[k])
-                    dQ_plant_dT[i] = float(near.Q_flow_removed[0]) - Q_plant_max[i]
-                    dQ_plant_dC[i] = (float(near.Q_flow_removed[1]) - Q_plant_max[i]) / (0.01 * C_loop0[i])
-            equipment[i] = op.P_compressors, op.P_fans, op.P_condenser_pumps
-            out["Q_flow_to_atmosphere"][k, i], out["m_flow_water_use"][k, i] = op.Q_flow_rejected, op.m_flow_water_use
-            if tanks[i] is not None:
-                x_tank[i] = tanks[i].share(T_plant, T_set[i])
-                T_tank[i] = tanks[i].state.T_cold
-                hours[i] = tanks[i].hours_left(lp.C_design[i] / rho_cp)
+                plants[key] = loop_plant(site, lp, i, key[1:])
+            step_plants[i] = plants[key]
+        point = plant_point(step_plants, T_in, C_loop0, T_set, T_db[k], T_wb[k], tanks, lp.C_design)
+        Q_plant_max, dQ_plant_dT, dQ_plant_dC = point.Q_plant_max, point.dQ_plant_dT, point.dQ_plant_dC
+        x_tank, T_tank, hours, equipment = point.x_tank, point.T_tank, point.hours_left, point.equipment
+        out["Q_flow_to_atmosphere"][k], out["m_flow_water_use"][k] = point.Q_flow_to_atmosphere, point.m_flow_water_use
         ode.inputs = Inputs(Q_racks=Q_liquid, P_tcs_pumps=P_tcs, cdu_share=cdu_share,
                             T_set_tcs=T_set[g.loop[liquid]] + T_set_tcs_offset, C_coils=model.C_coils * (cooling > 0),
                             coil_heat=np.where(coils_on, coil_heat, 0.0),

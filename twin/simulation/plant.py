@@ -45,10 +45,11 @@ from scipy.integrate import solve_ivp
 from twin.compiled import kernel as compiled_kernel
 from twin.errors import InputError
 from twin.simulation.assembly import FacilityLoops
-from twin.simulation.graph import header_pressure
+from twin.simulation.graph import header_pressure, mains_resistance
 from twin.site import Site
 from twin.thermal import cdu
 from twin.thermal.network import CP_FACILITY, RHO_FACILITY, facility_pump_power
+from twin.thermal.plant import LoopPlant, operate
 from twin.thermal.storage import StratifiedTank, TankState, tank_energy, tank_step
 
 #: solve_ivp methods accepted for the plant.
@@ -342,6 +343,78 @@ class PlantODE:
         """Heat (J, relative to 0 degC) in the TCS inventories and the mains."""
         return float(self.C_h @ self.part(y, "T_h") + self.C_cell @ (self.part(y, "supply")
                                                                       + self.part(y, "ret")).sum(axis=1))
+
+
+@dataclass
+class PlantPoint:
+    """The plant's equipment at a communication point, held over the next step (arrays per loop)."""
+
+    Q_plant_max: np.ndarray  #: capacity (W), inf while the plant holds its set-point, 0 without flow
+    dQ_plant_dT: np.ndarray  #: its slope in the plant's inlet temperature (W/K)
+    dQ_plant_dC: np.ndarray  #: its slope in the loop's capacity flow (K)
+    x_tank: np.ndarray  #: share of the loop flow through cold storage
+    T_tank: np.ndarray  #: cold storage outlet (degC)
+    hours_left: np.ndarray  #: storage hours left at design flow (NaN without storage)
+    equipment: np.ndarray  #: (loop, 3) compressors, plant fans, condenser pumps (W)
+    Q_flow_to_atmosphere: np.ndarray  #: heat rejected (W)
+    m_flow_water_use: np.ndarray  #: make-up water (kg/s)
+
+
+def plant_point(plants, T_in, C_loop0, T_set, T_dry_bulb: float, T_wet_bulb: float, tanks=None,
+                C_design=None) -> PlantPoint:
+    """The loops' plants (``plants[i]``, a :class:`~twin.thermal.plant.LoopPlant` per loop) operated at a
+    communication point: inlet ``T_in`` (degC) and capacity flow ``C_loop0`` (W/K) from the plant state.
+
+    A plant that cannot hold its set-point gets its capacity linearised in its inlet temperature and the
+    loop flow (slopes from the plant 1 K warmer and at 1 % more flow); the cold storage (``tanks[i]``, a
+    ``_Storage`` or None; hours at ``C_design``) makes up the shortfall.  Used by the co-simulation master
+    and the state estimator (:mod:`twin.telemetry.estimate`) alike.
+    """
+    L = len(plants)
+    Q_plant_max, x_tank, T_tank, hours = np.full(L, np.inf), np.zeros(L), np.array(T_set, float).copy(), np.full(L, np.nan)
+    dQ_plant_dT, dQ_plant_dC = np.zeros(L), np.zeros(L)
+    equipment = np.zeros((L, 3))
+    rejected, water = np.zeros(L), np.zeros(L)
+    tanks = tanks if tanks is not None else [None] * L
+    for i in range(L):
+        if not C_loop0[i] > 0:
+            Q_plant_max[i] = 0.0
+            continue
+        op = operate(plants[i], T_in[i], C_loop0[i], T_set[i], T_dry_bulb, T_wet_bulb)
+        T_plant = float(op.T_supply)
+        if T_plant > min(T_in[i], T_set[i]) + 1e-9:  # it cannot hold its set-point
+            Q_plant_max[i] = max(float(op.Q_flow_removed), 0.0)
+            if Q_plant_max[i] > 0:  # its capacity linearised in its inlet temperature and the loop flow, which
+                # move within the step: slopes from the plant 1 K warmer and at 1 % more flow
+                near = operate(plants[i], T_in[i] + np.array([1.0, 0.0]), C_loop0[i] * np.array([1.0, 1.01]),
+                               T_set[i], T_dry_bulb, T_wet_bulb)
+                dQ_plant_dT[i] = float(near.Q_flow_removed[0]) - Q_plant_max[i]
+                dQ_plant_dC[i] = (float(near.Q_flow_removed[1]) - Q_plant_max[i]) / (0.01 * C_loop0[i])
+        equipment[i] = op.P_compressors, op.P_fans, op.P_condenser_pumps
+        rejected[i], water[i] = op.Q_flow_rejected, op.m_flow_water_use
+        if tanks[i] is not None:
+            x_tank[i] = tanks[i].share(T_plant, T_set[i])
+            T_tank[i] = tanks[i].state.T_cold
+            hours[i] = tanks[i].hours_left(C_design[i] / (RHO_FACILITY * CP_FACILITY))
+    return PlantPoint(Q_plant_max, dQ_plant_dT, dQ_plant_dC, x_tank, T_tank, hours, equipment, rejected, water)
+
+
+def mains_k(graph, names, C_flow, C_open) -> np.ndarray:
+    """Per loop: the resistance of the supply and return mains in series (Pa s2/m6) at capacity flows
+    ``C_flow`` (W/K; Colebrook, :func:`twin.simulation.graph.mains_resistance`), floored at 1e-3 of ``C_open``."""
+    rho_cp = RHO_FACILITY * CP_FACILITY
+    return np.array([float(mains_resistance(graph, name, max(C, 1e-3 * C_open[i]) / rho_cp))
+                     for i, (name, C) in enumerate(zip(names, C_flow))])
+
+
+def loop_plant(site: Site, loops: FacilityLoops, i: int, available: tuple[float, float, float]) -> LoopPlant:
+    """Loop ``i``'s share of its plant with ``available`` (tower, dry cooler, chiller) fractions in
+    service, and the chiller of the assembled model (the site's, or a calibrated one: an overlay's COP)."""
+    import dataclasses
+
+    share = LoopPlant.share(site.plant(loops.plant_names[i]), loops.plant_share[i],
+                            dict(zip(("tower", "dry_cooler", "chiller"), available)))
+    return dataclasses.replace(share, chiller=loops.plants[i].chiller)
 
 
 def _kernel():
