@@ -10,7 +10,13 @@ B-TEL-2: the online tracker fed 1 s data of the whole site (every tag every seco
 1 sample (strict real time) and of 10 samples (a 10 s poll), over ``--seconds`` of data.
 Real-time margin = data seconds / compute seconds.
 
-    .venv/bin/python benchmarks/bench_telemetry.py [--seconds 600]
+B-TEL-3: the extended Kalman filter on the plant's ODE states (:mod:`twin.telemetry.estimate`) fed
+the same kind of 1 s data of demo and colossus1, one sample per step: an ODE step, the Jacobians by
+forward differences and the covariance update per data second, with the transition matrix
+``expm(A dt)`` recomputed every step and every 60 steps.  Same-run baseline: the offset tracker of
+B-TEL-2 (batches of 1) on the same data.
+
+    .venv/bin/python benchmarks/bench_telemetry.py [--seconds 600] [--ekf-seconds 600]
 """
 
 from __future__ import annotations
@@ -39,7 +45,13 @@ from twin.telemetry.track import track  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=600, help="seconds of 1 s data for B-TEL-2")
+    parser.add_argument("--ekf-seconds", type=int, default=600, help="seconds of 1 s data for B-TEL-3")
+    parser.add_argument("--only-ekf", action="store_true", help="run B-TEL-3 alone")
     args = parser.parse_args()
+    if args.only_ekf:
+        for name in ("demo", "colossus1"):
+            bench_ekf(name, args.ekf_seconds)
+        return
     site = load_site("colossus1")
     with tempfile.TemporaryDirectory() as folder:
         tags = Path(folder) / "tags.toml"
@@ -83,6 +95,52 @@ def main() -> None:
         print(f"B-TEL-2 colossus1, {n} s of 1 s data ({len(outputs)} output tags), batches of {batch}: "
               f"{spent:.2f} s wall / {cpu:.2f} s CPU, {1e3 * spent / n:.2f} ms wall per data second, "
               f"real-time margin {n / spent:.0f}x wall, {n / cpu:.0f}x CPU; {int(tracker.alarm.sum())} alarms")
+    for name in ("demo", "colossus1"):
+        bench_ekf(name, args.ekf_seconds)
+
+
+def bench_ekf(name: str, seconds: int) -> None:
+    """B-TEL-3: the EKF on 1 s data of ``name``, one sample per step; the offset tracker as baseline."""
+    from twin.telemetry.estimate import PlantEKF, state_tags
+    from twin.telemetry.synthetic import NOISE
+
+    site = load_site(name)
+    with tempfile.TemporaryDirectory() as folder:
+        tags = Path(folder) / "tags.toml"
+        tags.write_text(default_tagmap(site))
+        tagmap = load_tagmap(tags, site)
+        # a day at 60 s for the offset tracker's reference, then the 1 s data
+        day, _ = synthesize(site, tagmap, days=1, step=60, seed=1)
+    tracked, _ = track(replay(site, day, tagmap))
+    second, _ = synthesize(site, tagmap, start="2025-07-15 17:00", days=seconds / 86400, step=1, seed=2)
+    table = grid(second, tagmap, 1.0)
+    model = model_for(site)
+    u, _ = inputs(site, model, tagmap, table, 1.0)
+    outputs = tagmap.of_role("output")
+    measured = np.stack([table[b.tag].to_numpy() for b in outputs], axis=1)
+    cols, ekf_tags = state_tags(model, [b.variable for b in outputs], [b.component for b in outputs])
+    sigma = np.array([NOISE[outputs[j].spec.kind] * (1.0 if outputs[j].spec.kind in ("temperature", "dimensionless")
+                                                     else max(float(np.nanmean(np.abs(measured[:, j]))), 1.0))
+                      for j in cols])
+    n = len(table)
+    tracker = OnlineTracker(model, tracked, outputs)
+    t, c = time.perf_counter(), time.process_time()
+    for a in range(n):
+        sl = slice(a, a + 1)
+        tracker.update(u["P_it"][sl], u["T_dry_bulb"][sl], u["T_wet_bulb"][sl], u["T_set"][sl], measured[sl],
+                       held=u["held"][sl])
+    base, base_cpu = time.perf_counter() - t, time.process_time() - c
+    for every in (1, 60):
+        ekf = PlantEKF(model, ekf_tags, sigma, 1.0, theta=1.0, phi_every=every)
+        t, c = time.perf_counter(), time.process_time()
+        result = ekf.run(u["P_it"], u["T_dry_bulb"], u["T_wet_bulb"], u["T_set"], measured[:, cols])
+        spent, cpu = time.perf_counter() - t, time.process_time() - c
+        print(f"B-TEL-3 {name}, EKF on {ekf.n} states, {len(cols)} of {len(outputs)} output tags, {n} s of 1 s data, "
+              f"Phi every {every} step(s): {1e3 * spent / n:.2f} ms wall ({1e3 * cpu / n:.2f} ms CPU) per data second, "
+              f"real-time margin {n / spent:.0f}x wall, {n / cpu:.0f}x CPU; mean NIS {np.nanmean(result.nis):.1f} "
+              f"over {np.mean(result.dof):.1f} tags; baseline offset tracker {1e3 * base / n:.2f} ms wall "
+              f"({1e3 * base_cpu / n:.2f} ms CPU) per data second (EKF/offset {spent / base:.1f}x wall, "
+              f"{cpu / base_cpu:.1f}x CPU)")
 
 
 if __name__ == "__main__":

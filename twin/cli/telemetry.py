@@ -252,7 +252,9 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
                   duration: Optional[float] = typer.Option(None, "--for", help="stop after this many seconds"),
                   log: Optional[Path] = typer.Option(None, help="append alerts to this file"),
                   max_alerts: Optional[int] = typer.Option(None, help="stop after this many alerts"),
-                  step: float = typer.Option(60.0, help="replay step (s)")) -> None:
+                  step: float = typer.Option(60.0, help="replay step (s)"),
+                  estimator: str = typer.Option("offset", help="offset (a filter per tag on the quasi-steady "
+                                                "residual) or ekf (a Kalman filter on the dynamic plant's states)")) -> None:
     """Follow a live source: replay as data arrive, track residuals, print (and log) fault alerts."""
     import time
 
@@ -263,7 +265,16 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
     from twin.telemetry.track import diagnose, track
 
     output_file(log, "--log")
+    from twin.telemetry.track import ESTIMATORS
+
+    if estimator not in ESTIMATORS:
+        raise InputError.one("<command line>", "--estimator", repr(estimator), " or ".join(ESTIMATORS))
     site, tagmap, live = _load(site_name, map_path, source)
+    model = None
+    if estimator == "ekf":
+        from twin.telemetry.model import model_for
+
+        model = model_for(site)
     frames, seen = [], set()
     end = None if duration is None else time.monotonic() + duration
     err_console.print(f"watching {source} for {site.name} (Ctrl-C to stop)")
@@ -276,7 +287,7 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
         if span <= train * 3600:
             return
         ds = replay(site, Telemetry(frame.reset_index(drop=True), source), tagmap, step=step)
-        _, alerts = track(ds, train=train * 3600)
+        _, alerts = track(ds, train=train * 3600, estimator=estimator, model=model)
         for line, alert in zip(diagnose(alerts), alerts):
             key = (alert.tag, alert.direction, alert.detected)
             if key in seen:

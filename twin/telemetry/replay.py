@@ -241,6 +241,8 @@ def replay(site, data: Telemetry, tagmap: TagMap, *, step: float = 60.0, paramet
         ds["P_cooling"] = ("time", state["P_cooling"])
     ds["T_dry_bulb"] = ("time", u["T_dry_bulb"], {"units": "degC", "long_name": "outdoor dry bulb driving the replay"})
     ds["T_wet_bulb"] = ("time", u["T_wet_bulb"], {"units": "degC", "long_name": "outdoor wet bulb driving the replay"})
+    ds["T_fws_supply_set"] = (("time", "loop"), u["T_set"], {"units": "degC",
+                                                            "long_name": "facility supply set-points driving the replay"})
     n_missing = int((~done).sum())
     if n_missing:
         ds.attrs["notes"] += (f"\n{n_missing} of {n} steps not simulated (inputs missing beyond "

@@ -82,13 +82,32 @@ def _transients(ds: xr.Dataset) -> np.ndarray:
     return out
 
 
+#: Trackers: "offset" (a local-level filter per tag on the quasi-steady replay's residual) and "ekf"
+#: (the extended Kalman filter on the plant's ODE states, :mod:`twin.telemetry.estimate`).
+ESTIMATORS = ("offset", "ekf")
+#: Hours of the training window over which the EKF's process-noise scale is fitted.
+EKF_FIT_HOURS = 1.0
+#: The EKF's transition matrix is recomputed every this many seconds of data (at least every step).
+EKF_PHI_EVERY_S = 300.0
+
+
 def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: float = H_ALARM,
-          q_ratio: float = 1e-3) -> tuple[xr.Dataset, list[Alert]]:
+          q_ratio: float = 1e-3, estimator: str = "offset", model=None) -> tuple[xr.Dataset, list[Alert]]:
     """Run the filter and the CUSUMs over a replay Dataset; the first ``train`` seconds set the reference.
 
     Adds ``offset`` (Kalman estimate of each tag's residual offset), ``cusum_high``/``cusum_low``
     and ``alarm`` (time, tag); returns the Dataset and the alerts (first alarm per tag and direction).
+    With ``estimator="ekf"`` the tags the plant's ODE states predict (TCS supply and return, valves,
+    facility supply and return, flow, pump power) are followed by the extended Kalman filter of
+    :mod:`twin.telemetry.estimate` on the dynamic plant (``model``: the assembled model the replay
+    used; default the site's), and their CUSUMs run on its normalised innovations; the other tags
+    (compressor and site powers) keep the quasi-steady residual.  Adds ``innovation`` and
+    ``innovation_sigma`` (time, tag; NaN on the other tags) and the fitted ``ekf_theta``.
     """
+    if estimator not in ESTIMATORS:
+        from twin.errors import InputError
+
+        raise InputError.one("track", "estimator", repr(estimator), " or ".join(map(repr, ESTIMATORS)))
     r = ds["residual"].values
     m = ds["measured"].values
     time = pd.DatetimeIndex(ds["time"].values)
@@ -98,6 +117,9 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     mu = np.where(np.isnan(mu), 0.0, mu)
     sigma = np.array([_sigma(r[:n_train, j], m[:n_train, j], str(u)) for j, u in enumerate(ds["units"].values)])
     z = np.clip((r - mu) / sigma, -4.0, 4.0)  # one wild sample moves a CUSUM by at most 4 sigma
+    extra = {}
+    if estimator == "ekf":
+        z, extra = _ekf_scores(ds, model, sigma, n_train, z)
     # the replay is quasi-steady: the steps around a load step (restart, checkpoint) are transients
     transient = _transients(ds)
     if "input_held" in ds:  # an input carried over a gap may be stale: no evidence either way
@@ -125,8 +147,48 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     out = ds.assign(offset=(("time", "tag"), offset, {"long_name": "Kalman estimate of the residual offset (SI)"}),
                     cusum_high=(("time", "tag"), hi), cusum_low=(("time", "tag"), lo),
                     alarm=(("time", "tag"), alarm), residual_sigma=("tag", sigma))
-    out.attrs.update(cusum_k=k, cusum_h=h, training_s=float(train))
+    theta = extra.pop("theta", None)
+    out = out.assign(**extra)
+    out.attrs.update(cusum_k=k, cusum_h=h, training_s=float(train), estimator=estimator)
+    if theta is not None:
+        out.attrs["ekf_theta"] = theta
     return out, alerts
+
+
+def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.ndarray) -> tuple[np.ndarray, dict]:
+    """CUSUM scores of the tags the EKF follows: its innovations over their predicted spread, centred
+    and scaled by their median and spread over the training window; other tags keep ``z``."""
+    from twin.telemetry.estimate import PlantEKF, fit_q, state_tags
+    from twin.telemetry.model import model_for
+
+    if model is None:
+        from twin.site import load_site
+
+        model = model_for(load_site(ds.attrs["site"]))
+    cols, tags = state_tags(model, ds["variable"].values, ds["component"].values)
+    n, T = z.shape
+    innovation, spread = np.full((n, T), np.nan), np.full((n, T), np.nan)
+    if not cols:
+        return z, {}
+    P_it = ds["P_it"].values
+    T_db, T_wb = ds["T_dry_bulb"].values, ds["T_wet_bulb"].values
+    T_set = (ds["T_fws_supply_set"].values if "T_fws_supply_set" in ds
+             else np.broadcast_to(model.loops.T_set, (n, len(model.loops.names))))
+    measured = ds["measured"].values[:, cols]
+    step = float(ds.attrs["step_s"])
+    ekf = PlantEKF(model, tags, sigma[cols], step, phi_every=max(1, int(EKF_PHI_EVERY_S // step)))
+    theta, _ = fit_q(ekf, P_it, T_db, T_wb, T_set, measured, steps=min(n_train, int(EKF_FIT_HOURS * 3600 / ekf.dt)))
+    run = ekf.run(P_it, T_db, T_wb, T_set, measured)
+    e = run.innovation / run.sigma
+    centre = np.nanmedian(e[:n_train], axis=0)
+    scale = 1.4826 * np.nanmedian(np.abs(e[:n_train] - centre), axis=0)
+    z = z.copy()
+    z[:, cols] = np.clip((e - centre) / np.maximum(scale, 1e-6), -4.0, 4.0)
+    innovation[:, cols], spread[:, cols] = run.innovation, run.sigma
+    return z, {"innovation": (("time", "tag"), innovation, {"long_name": "EKF innovation: measured minus the "
+                                                            "plant state's prediction (SI)"}),
+               "innovation_sigma": (("time", "tag"), spread, {"long_name": "EKF innovation's predicted spread (SI)"}),
+               "theta": theta}
 
 
 def _cusum(z: list[float], k: float) -> tuple[list[float], list[float]]:
