@@ -16,7 +16,12 @@ forward differences and the covariance update per data second, with the transiti
 ``expm(A dt)`` recomputed every step and every 60 steps.  Same-run baseline: the offset tracker of
 B-TEL-2 (batches of 1) on the same data.
 
-    .venv/bin/python benchmarks/bench_telemetry.py [--seconds 600] [--ekf-seconds 600]
+B-TEL-4 (``--detection``): the cases of ``tests/telemetry/test_detection.py`` at full length (the
+fault-free week, fouling, pumps +30 %, a drifting sensor; demo, 24 h training) through both trackers,
+``track(..., estimator="offset")`` and ``track(..., estimator="ekf")``: false alarms, delays, start
+errors, alerts after the fault and CPU time (the table in docs/telemetry.md).
+
+    .venv/bin/python benchmarks/bench_telemetry.py [--seconds 600] [--ekf-seconds 600] [--only-ekf] [--detection]
 """
 
 from __future__ import annotations
@@ -47,7 +52,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=600, help="seconds of 1 s data for B-TEL-2")
     parser.add_argument("--ekf-seconds", type=int, default=600, help="seconds of 1 s data for B-TEL-3")
     parser.add_argument("--only-ekf", action="store_true", help="run B-TEL-3 alone")
+    parser.add_argument("--detection", action="store_true", help="run B-TEL-4 alone")
     args = parser.parse_args()
+    if args.detection:
+        detection()
+        return
     if args.only_ekf:
         for name in ("demo", "colossus1"):
             bench_ekf(name, args.ekf_seconds)
@@ -141,6 +150,41 @@ def bench_ekf(name: str, seconds: int) -> None:
               f"over {np.mean(result.dof):.1f} tags; baseline offset tracker {1e3 * base / n:.2f} ms wall "
               f"({1e3 * base_cpu / n:.2f} ms CPU) per data second (EKF/offset {spent / base:.1f}x wall, "
               f"{cpu / base_cpu:.1f}x CPU)")
+
+
+def detection() -> None:
+    """B-TEL-4: the test_detection.py cases at full length through the offset filter and the EKF."""
+    import pandas as pd
+
+    from twin.telemetry.synthetic import Fault
+
+    site = load_site("demo")
+    start = pd.Timestamp("2025-07-14 05:00")
+    fault = start + pd.Timedelta(days=1, hours=7, minutes=13)
+    cases = {"fault-free week": ([], 7, 21, None),
+             "fouling": ([Fault("fouling", "gb200", fault, 0.6)], 2, 33, "GB200.CDU.VALVE"),
+             "pumps +30 %": ([Fault("pump", "fws", fault, 1.3)], 2, 33, "FWS.FWS.PUMPS.KW"),
+             "drift": ([Fault("drift", "FWS.FWS.RETURN_TEMP", fault, 0.5)], 2, 33, "FWS.FWS.RETURN_TEMP")}
+    with tempfile.TemporaryDirectory() as folder:
+        tags = Path(folder) / "tags.toml"
+        tags.write_text(default_tagmap(site))
+        tagmap = load_tagmap(tags, site)
+    for name, (faults, days, seed, tag) in cases.items():
+        data, _ = synthesize(site, tagmap, start=start, days=days, seed=seed, faults=faults)
+        ds = replay(site, data, tagmap)
+        for estimator in ("offset", "ekf"):
+            c = time.process_time()
+            out, alerts = track(ds, estimator=estimator)
+            cpu = time.process_time() - c
+            head = f"B-TEL-4 {name}, {estimator}: CPU {cpu:.1f} s"
+            if tag is None:
+                print(f"{head}; {len(alerts)} false alarms: " + "; ".join(map(str, alerts)))
+                continue
+            before = [a for a in alerts if a.detected < fault]
+            first = next((a for a in alerts if a.tag == tag and a.detected >= fault), None)
+            found = (f"first on {tag} after {(first.detected - fault).total_seconds() / 60:.0f} min, start "
+                     f"{(first.start - fault).total_seconds() / 60:+.0f} min" if first else f"nothing on {tag}")
+            print(f"{head}; {len(before)} alarms before the fault; {found}; {len(alerts) - len(before)} alerts after")
 
 
 if __name__ == "__main__":

@@ -157,7 +157,8 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
 
 def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.ndarray) -> tuple[np.ndarray, dict]:
     """CUSUM scores of the tags the EKF follows: its innovations over their predicted spread, centred
-    and scaled by their median and spread over the training window; other tags keep ``z``."""
+    by their median over the training window and scaled by their spread there (at least 1, the
+    filter's own prediction); other tags keep ``z``."""
     from twin.telemetry.estimate import PlantEKF, fit_q, state_tags
     from twin.telemetry.model import model_for
 
@@ -183,7 +184,8 @@ def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.nd
     centre = np.nanmedian(e[:n_train], axis=0)
     scale = 1.4826 * np.nanmedian(np.abs(e[:n_train] - centre), axis=0)
     z = z.copy()
-    z[:, cols] = np.clip((e - centre) / np.maximum(scale, 1e-6), -4.0, 4.0)
+    # the filter's own predicted spread (R with the sensor floors, plus the state's) is the floor
+    z[:, cols] = np.clip((e - centre) / np.maximum(scale, 1.0), -4.0, 4.0)
     innovation[:, cols], spread[:, cols] = run.innovation, run.sigma
     return z, {"innovation": (("time", "tag"), innovation, {"long_name": "EKF innovation: measured minus the "
                                                             "plant state's prediction (SI)"}),
