@@ -135,3 +135,27 @@ def test_watch_rejects_an_unknown_estimator_in_one_line(tmp_path):
     result = CliRunner().invoke(app, ["watch", "demo", "--source", str(tmp_path / "x.csv"), "--map",
                                       str(tmp_path / "tags.toml"), "--estimator", "mhe"])
     assert result.exit_code == 2 and "--estimator" in result.output and "Traceback" not in result.output, result.output
+
+
+def test_ekf_ua_follows_a_fouled_cdu(demo, demo_map):
+    """``estimator="ekf-ua"``: each CDU bank's UA multiplier is a state (a random walk).  SYNTHETIC data,
+    gb200's CDU fouled to 0.6 of its UA: the median estimate is 1 (within 0.02) in the hour before and
+    0.6 (within 0.02) from 15 min after, the other banks' stay at 1; load steps move single samples (the
+    quasi-steady data jump where the dynamic plant lags)."""
+    fault = Fault("fouling", "gb200", FAULT, 0.6)
+    ds = window(demo, demo_map, [fault], seed=33, before_h=3, after_h=1)
+    out, _ = track(ds, train=3 * 3600, estimator="ekf-ua")
+    ua = out["UA_cdu_multiplier"]
+    before = ua.sel(time=slice(FAULT - pd.Timedelta(hours=1), FAULT - pd.Timedelta(minutes=1)))
+    after = ua.sel(time=slice(FAULT + pd.Timedelta(minutes=15), None))
+    m_before, m_after = before.median("time"), after.median("time")
+    near = float((np.abs(after.sel(group="gb200") - 0.6) < 0.05).mean())
+    print("median before", m_before.values, "after", m_after.values, "range before", before.min("time").values,
+          before.max("time").values, "after", after.min("time").values, after.max("time").values,
+          "share of gb200 within 0.05 of 0.6", near, "std", out["UA_cdu_multiplier_std"].isel(time=-1).values)
+    assert np.all(np.abs(m_before.sel(group=list(BANKS)) - 1.0) < 0.02)
+    assert abs(float(m_after.sel(group="gb200")) - 0.6) < 0.02
+    assert np.all(np.abs(m_after.sel(group=["h100", "dojo"]) - 1.0) < 0.05)
+    assert near >= 0.8
+    assert np.isnan(ua.sel(group="cpu_storage")).all()
+    assert (out["UA_cdu_multiplier_std"].sel(group="gb200").isel(time=-1) < 0.05).item()

@@ -254,7 +254,8 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
                   max_alerts: Optional[int] = typer.Option(None, help="stop after this many alerts"),
                   step: float = typer.Option(60.0, help="replay step (s)"),
                   estimator: str = typer.Option("offset", help="offset (a filter per tag on the quasi-steady "
-                                                "residual) or ekf (a Kalman filter on the dynamic plant's states)")) -> None:
+                                                "residual), ekf (a Kalman filter on the dynamic plant's states) or "
+                                                "ekf-ua (the same, estimating each CDU's UA)")) -> None:
     """Follow a live source: replay as data arrive, track residuals, print (and log) fault alerts."""
     import time
 
@@ -271,7 +272,7 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
         raise InputError.one("<command line>", "--estimator", repr(estimator), " or ".join(ESTIMATORS))
     site, tagmap, live = _load(site_name, map_path, source)
     model = None
-    if estimator == "ekf":
+    if estimator != "offset":
         from twin.telemetry.model import model_for
 
         model = model_for(site)

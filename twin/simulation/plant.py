@@ -154,6 +154,13 @@ class PlantODE:
         if self.kernel is not None:
             self._static_packing()
 
+    def set_UA(self, UA) -> None:
+        """Replace the banks' CDU UA at design flows (W/K), e.g. a state estimator's fouling estimate;
+        the right-hand side and the kernel read it as they read the assembled value."""
+        self.UA = np.asarray(UA, dtype=float).copy()
+        if self.kernel is not None:
+            self._bank[2] = self.UA
+
     def pack(self, **parts) -> np.ndarray:
         y = np.zeros(self.size)
         for name, value in parts.items():

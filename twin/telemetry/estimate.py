@@ -44,6 +44,10 @@ STATE_VARIABLES = ("T_tcs_supply", "T_tcs_return", "valve", "T_fws_supply", "T_f
 #: Shape of the process noise intensity per state (per second): 1 K2/h on the temperatures, (0.1)2/h
 #: on the valve controller's integral; scaled by the one fitted factor theta.
 Q_SHAPE = {"T_h": 1.0 / 3600, "T_meas": 1.0 / 3600, "u_I": 0.01 / 3600, "supply": 1.0 / 3600, "ret": 1.0 / 3600}
+#: With ``ua=True``: each CDU bank's UA multiplier is a state, a random walk of this intensity (1/s):
+#: (0.1)^2 per hour, a fouling that takes hours, and its start (1 +- 0.1).
+Q_UA = 0.01 / 3600
+P0_UA = 0.01
 #: Relative step of the forward differences (of max(1, |x|)).
 EPS = 1e-6
 
@@ -70,7 +74,7 @@ class PlantEKF:
     """
 
     def __init__(self, model, tags, sigma, dt: float, theta: float = 1.0, solver: Solver | None = None,
-                 phi_every: int = 1):
+                 phi_every: int = 1, ua: bool = False):
         g, lp = model.groups, model.loops
         self.model, self.dt, self.theta, self.phi_every = model, float(dt), float(theta), int(phi_every)
         self.liquid = np.flatnonzero(g.liquid)
@@ -91,8 +95,13 @@ class PlantEKF:
         sl = ode.slices
         self._h_columns = np.concatenate([np.arange(self.n)[sl["T_h"]], np.arange(self.n)[sl["T_meas"]],
                                           np.arange(self.n)[sl["u_I"]], sl["supply"].start + ode.N * np.arange(self.L) + ode.N - 1])
-        self._Phi = None
-        self._k = 0
+        #: with ``ua``: the banks' UA multipliers follow the plant states in the state vector
+        self.npar = self.liquid.size if ua else 0
+        self.size = self.n + self.npar
+        self.UA0 = ode.UA.copy()
+        self.q0 = np.r_[q, np.zeros(self.npar)]
+        self.q_fixed = np.r_[np.zeros(self.n), np.full(self.npar, Q_UA)]
+        self._h_columns = np.r_[self._h_columns, self.n + np.arange(self.npar)]
 
     @staticmethod
     def supported(model, variable: str, index) -> bool:
@@ -138,8 +147,11 @@ class PlantEKF:
         return inp
 
     def _full(self, x) -> np.ndarray:
+        """The PlantODE state of ``x`` (integrators at zero); with UA multipliers, the banks' UA set."""
         y = np.zeros(self.ode.size)
-        y[:self.n] = x
+        y[:self.n] = x[:self.n]
+        if self.npar:
+            self.ode.set_UA(self.UA0 * x[self.n:])
         return y
 
     # -- model --------------------------------------------------------------------------------------
@@ -166,29 +178,43 @@ class PlantEKF:
 
     def jacobians(self, x, what: str = "AH") -> tuple[np.ndarray | None, np.ndarray | None]:
         """``A = d rhs / dx`` and ``H = d h / dx`` at ``x`` by forward differences (the engine's rhs and
-        algebraic, unchanged); ``what`` says which.  ``h`` depends only on the banks' states and each
-        loop's last supply cell (the facility supply), so ``H``'s other columns are zero."""
-        ode, n = self.ode, self.n
+        algebraic, unchanged); ``what`` says which.  ``h`` depends only on the banks' states, each
+        loop's last supply cell (the facility supply) and the UA multipliers, so ``H``'s other
+        columns are zero; the multipliers' rows of ``A`` are zero (a random walk)."""
+        ode, n, size = self.ode, self.n, self.size
+        x = np.asarray(x, float)
         y = self._full(x)
         steps = EPS * np.maximum(1.0, np.abs(x))
         A = H = None
+
+        def perturbed(i):  # the PlantODE state with x[i] moved (a multiplier moves the banks' UA)
+            if i < n:
+                yp = y.copy()
+                yp[i] += steps[i]
+                return yp
+            xp = x.copy()
+            xp[i] += steps[i]
+            return self._full(xp)
+
         if "A" in what:
             f0 = ode.rhs(0.0, y)[:n]
-            A = np.empty((n, n))
+            A = np.zeros((size, size))
             rhs = (ode.rhs if ode.kernel is None else  # the inputs packed once for the kernel, as in advance
                    (lambda t, state, packed=ode._pack() + (np.empty((ode.B, 5)), np.empty((ode.L, 8))):
                     ode.kernel.rhs(state, *packed)))
             for i in range(n):
-                yp = y.copy()
-                yp[i] += steps[i]
-                A[:, i] = (rhs(0.0, yp)[:n] - f0) / steps[i]
+                A[:n, i] = (rhs(0.0, perturbed(i))[:n] - f0) / steps[i]
+            for i in range(n, size):
+                A[:n, i] = (ode.rhs(0.0, perturbed(i))[:n] - f0) / steps[i]
+                self._full(x)
         if "H" in what:
             h0 = self._h(ode.algebraic(y), x)
-            H = np.zeros((len(h0), n))
+            H = np.zeros((len(h0), size))
             for i in self._h_columns:
-                yp = y.copy()
-                yp[i] += steps[i]
+                yp = perturbed(i)
                 H[:, i] = (self._h(ode.algebraic(yp), yp[:n]) - h0) / steps[i]
+                if i >= n:
+                    self._full(x)
         return A, H
 
     def start(self, P_it, T_dry_bulb, T_wet_bulb, T_set) -> np.ndarray:
@@ -202,13 +228,14 @@ class PlantEKF:
                           u_I=np.nan_to_num(init["valve"][liquid], nan=1.0),
                           supply=np.repeat(init["T_fws_supply"], self.ode.N),
                           ret=np.repeat(init["T_fws_return"], self.ode.N))
-        return y[:self.n]
+        return np.r_[y[:self.n], np.ones(self.npar)]
 
     def P0(self) -> np.ndarray:
         """Initial covariance: 1 K on the temperatures, 0.1 on the controller integral."""
         ode = self.ode
-        p = np.ones(self.n)
+        p = np.ones(self.size)
         p[ode.slices["u_I"]] = 0.01
+        p[self.n:] = P0_UA
         return np.diag(p)
 
     # -- the filter ---------------------------------------------------------------------------------
@@ -226,11 +253,11 @@ class PlantEKF:
             x0 = self.start(P_it[f], T_dry_bulb[f], T_wet_bulb[f], T_set[f])
         x = np.array(x0, float)
         P = self.P0() if P0 is None else np.array(P0, float)
-        Qd = self.theta * self.q0 * self.dt
-        xs = np.empty((n_steps, self.n))
+        Qd = (self.theta * self.q0 + self.q_fixed) * self.dt
+        xs = np.empty((n_steps, self.size))
         nus, sig = np.full((n_steps, m), np.nan), np.full((n_steps, m), np.nan)
         nis, dof = np.full(n_steps, np.nan), np.zeros(n_steps, dtype=int)
-        Pd = np.empty((n_steps, self.n)) if keep_P else None
+        Pd = np.empty((n_steps, self.size)) if keep_P else None
         loglik, C_flow, last = 0.0, None, (np.asarray(P_it[f], float), float(T_dry_bulb[f]), float(T_wet_bulb[f]))
         Phi = None
         ode = self.ode
@@ -244,7 +271,7 @@ class PlantEKF:
                 A, _ = self.jacobians(x, "A")
                 Phi = expm(A * self.dt)
             y, _ = ode.advance(self._full(x), self.dt)
-            x = y[:self.n].copy()
+            x = np.r_[y[:self.n], x[self.n:]]
             P = Phi @ P @ Phi.T + np.diag(Qd)
             a = ode.algebraic(self._full(x))
             C_flow = a["C_loop"]
@@ -266,7 +293,8 @@ class PlantEKF:
                 if update:
                     K = np.linalg.solve(Ss, Hs @ P).T
                     x = x + K @ nu[seen]
-                    IKH = np.eye(self.n) - K @ Hs
+                    x[self.n:] = np.clip(x[self.n:], 0.05, 3.0)  # a UA multiplier stays physical
+                    IKH = np.eye(self.size) - K @ Hs
                     P = IKH @ P @ IKH.T + K @ np.diag(self.R[seen]) @ K.T
             xs[k] = x
             if keep_P:

@@ -82,9 +82,10 @@ def _transients(ds: xr.Dataset) -> np.ndarray:
     return out
 
 
-#: Trackers: "offset" (a local-level filter per tag on the quasi-steady replay's residual) and "ekf"
-#: (the extended Kalman filter on the plant's ODE states, :mod:`twin.telemetry.estimate`).
-ESTIMATORS = ("offset", "ekf")
+#: Trackers: "offset" (a local-level filter per tag on the quasi-steady replay's residual), "ekf"
+#: (the extended Kalman filter on the plant's ODE states, :mod:`twin.telemetry.estimate`) and
+#: "ekf-ua" (the same with each CDU bank's UA multiplier as a state: fouling shows as it falls).
+ESTIMATORS = ("offset", "ekf", "ekf-ua")
 #: Hours of the training window over which the EKF's process-noise scale is fitted.
 EKF_FIT_HOURS = 1.0
 #: The EKF's transition matrix is recomputed every this many seconds of data (at least every step).
@@ -102,7 +103,9 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     :mod:`twin.telemetry.estimate` on the dynamic plant (``model``: the assembled model the replay
     used; default the site's), and their CUSUMs run on its normalised innovations; the other tags
     (compressor and site powers) keep the quasi-steady residual.  Adds ``innovation`` and
-    ``innovation_sigma`` (time, tag; NaN on the other tags) and the fitted ``ekf_theta``.
+    ``innovation_sigma`` (time, tag; NaN on the other tags) and the fitted ``ekf_theta``; with
+    ``estimator="ekf-ua"`` also ``UA_cdu_multiplier`` and its standard deviation ``UA_cdu_multiplier_std``
+    (time, group): each CDU bank's UA over its assembled value, as the filter estimates it.
     """
     if estimator not in ESTIMATORS:
         from twin.errors import InputError
@@ -118,8 +121,8 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     sigma = np.array([_sigma(r[:n_train, j], m[:n_train, j], str(u)) for j, u in enumerate(ds["units"].values)])
     z = np.clip((r - mu) / sigma, -4.0, 4.0)  # one wild sample moves a CUSUM by at most 4 sigma
     extra = {}
-    if estimator == "ekf":
-        z, extra = _ekf_scores(ds, model, sigma, n_train, z)
+    if estimator in ("ekf", "ekf-ua"):
+        z, extra = _ekf_scores(ds, model, sigma, n_train, z, ua=estimator == "ekf-ua")
     # the replay is quasi-steady: the steps around a load step (restart, checkpoint) are transients
     transient = _transients(ds)
     if "input_held" in ds:  # an input carried over a gap may be stale: no evidence either way
@@ -155,7 +158,8 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     return out, alerts
 
 
-def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.ndarray) -> tuple[np.ndarray, dict]:
+def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.ndarray,
+                ua: bool = False) -> tuple[np.ndarray, dict]:
     """CUSUM scores of the tags the EKF follows: its innovations over their predicted spread, centred
     by their median over the training window and scaled by their spread there (at least 1, the
     filter's own prediction); other tags keep ``z``."""
@@ -177,9 +181,9 @@ def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.nd
              else np.broadcast_to(model.loops.T_set, (n, len(model.loops.names))))
     measured = ds["measured"].values[:, cols]
     step = float(ds.attrs["step_s"])
-    ekf = PlantEKF(model, tags, sigma[cols], step, phi_every=max(1, int(EKF_PHI_EVERY_S // step)))
+    ekf = PlantEKF(model, tags, sigma[cols], step, phi_every=max(1, int(EKF_PHI_EVERY_S // step)), ua=ua)
     theta, _ = fit_q(ekf, P_it, T_db, T_wb, T_set, measured, steps=min(n_train, int(EKF_FIT_HOURS * 3600 / ekf.dt)))
-    run = ekf.run(P_it, T_db, T_wb, T_set, measured)
+    run = ekf.run(P_it, T_db, T_wb, T_set, measured, keep_P=ua)
     e = run.innovation / run.sigma
     centre = np.nanmedian(e[:n_train], axis=0)
     scale = 1.4826 * np.nanmedian(np.abs(e[:n_train] - centre), axis=0)
@@ -190,7 +194,18 @@ def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.nd
     return z, {"innovation": (("time", "tag"), innovation, {"long_name": "EKF innovation: measured minus the "
                                                             "plant state's prediction (SI)"}),
                "innovation_sigma": (("time", "tag"), spread, {"long_name": "EKF innovation's predicted spread (SI)"}),
-               "theta": theta}
+               "theta": theta, **(_ua_variables(model, ekf, run) if ua else {})}
+
+
+def _ua_variables(model, ekf, run) -> dict:
+    """The banks' UA multipliers and their standard deviations as (time, group) variables (NaN off-CDU)."""
+    n, G = len(run.x), len(model.groups.names)
+    value, std = np.full((n, G), np.nan), np.full((n, G), np.nan)
+    value[:, ekf.liquid] = run.x[:, ekf.n:]
+    std[:, ekf.liquid] = np.sqrt(run.P_diag[:, ekf.n:])
+    return {"UA_cdu_multiplier": (("time", "group"), value, {"units": "1", "long_name": "CDU bank UA over its "
+                                                              "assembled value, as the EKF estimates it"}),
+            "UA_cdu_multiplier_std": (("time", "group"), std, {"units": "1", "long_name": "its standard deviation"})}
 
 
 def _cusum(z: list[float], k: float) -> tuple[list[float], list[float]]:
