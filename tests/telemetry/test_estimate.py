@@ -159,3 +159,25 @@ def test_ekf_ua_follows_a_fouled_cdu(demo, demo_map):
     assert near >= 0.8
     assert np.isnan(ua.sel(group="cpu_storage")).all()
     assert (out["UA_cdu_multiplier_std"].sel(group="gb200").isel(time=-1) < 0.05).item()
+
+
+def test_watch_with_the_ekf_alerts_on_a_pump_fault(tmp_path):
+    """``twin watch --estimator ekf`` on a SYNTHETIC file of demo (3 h training, pumps +30 % at 08:13)."""
+    from typer.testing import CliRunner
+
+    from twin.cli import app
+
+    runner = CliRunner()
+    data, tags, log = tmp_path / "d.parquet", tmp_path / "tags.toml", tmp_path / "alerts.log"
+    result = runner.invoke(app, ["telemetry", "synth", "demo", "--out", str(data), "--map-out", str(tags),
+                                 "--days", "0.16", "--seed", "33", "--fault", "pump:fws:2025-07-14T08:13:1.3"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["watch", "demo", "--source", str(data), "--map", str(tags), "--train", "3",
+                                 "--estimator", "ekf", "--log", str(log)], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    alerts = log.read_text().splitlines()
+    pumps = [line for line in alerts if "FWS.FWS.PUMPS.KW" in line]
+    assert pumps and pumps[0].startswith("ALERT 2025-07-14 08:"), alerts
+    detected = pd.Timestamp(pumps[0][6:22])
+    assert pd.Timedelta(0) <= detected - pd.Timestamp("2025-07-14 08:13") <= pd.Timedelta(minutes=15), pumps[0]
+    assert all(pd.Timestamp(line[6:22]) >= pd.Timestamp("2025-07-14 08:13") for line in alerts), alerts

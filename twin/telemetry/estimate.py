@@ -22,6 +22,11 @@ temperatures, 1/s for the controller integral) and the one scale ``theta`` chose
 innovations' Gaussian likelihood over the first hours of the training window
 (:func:`fit_q`, :func:`scipy.optimize.minimize_scalar` on log10 theta).
 
+With ``ua=True`` (the tracker's ``estimator="ekf-ua"``) each CDU bank's UA multiplier joins the state
+as a random walk (:data:`Q_UA`), set on the plant through ``PlantODE.set_UA``: a fouling CDU shows as
+its multiplier falling.  With only UA free, other faults (pumps, a drifting sensor) are read as UA
+changes too, and the absorbed fault leaves no persistent innovation to detect (docs/telemetry.md).
+
 The innovations ``nu`` normalised by their predicted spread ``sqrt(S_ii)`` go to the tracker's CUSUMs
 (:func:`twin.telemetry.track.track` with ``estimator="ekf"``).  Checks: ``tests/telemetry/test_estimate.py``
 (convergence from a wrong start and innovation consistency on data of the engine's own dynamic run,
@@ -288,7 +293,7 @@ class PlantEKF:
                 sol = np.linalg.solve(Ss, nu[seen])
                 nis[k] = float(nu[seen] @ sol)
                 dof[k] = seen.size
-                sign, logdet = np.linalg.slogdet(Ss)
+                _, logdet = np.linalg.slogdet(Ss)
                 loglik -= 0.5 * (logdet + nis[k] + seen.size * np.log(2 * np.pi))
                 if update:
                     K = np.linalg.solve(Ss, Hs @ P).T
