@@ -18,9 +18,9 @@ B-TEL-2 (batches of 1) on the same data.
 
 B-TEL-4 (``--detection``): the cases of ``tests/telemetry/test_detection.py`` at full length (the
 fault-free week, fouling, pumps +30 %, a drifting sensor; demo, 24 h training) through both trackers,
-``track(..., estimator="offset")``, ``"ekf"`` and ``"ekf-ua"``: false alarms, delays, start errors,
-alerts after the fault, CPU time and, with ``ekf-ua``, the fouled bank's UA estimate (the table in
-docs/telemetry.md).
+``track(..., estimator="offset")``, ``"ekf"`` and ``"ekf-params"``: false alarms, delays, start errors,
+alerts after the fault, CPU time and, with ``ekf-params``, the UA and pump power estimates (the table
+in docs/telemetry.md).
 
     .venv/bin/python benchmarks/bench_telemetry.py [--seconds 600] [--ekf-seconds 600] [--only-ekf] [--detection]
 """
@@ -173,7 +173,7 @@ def detection() -> None:
     for name, (faults, days, seed, tag) in cases.items():
         data, _ = synthesize(site, tagmap, start=start, days=days, seed=seed, faults=faults)
         ds = replay(site, data, tagmap)
-        for estimator in ("offset", "ekf", "ekf-ua"):
+        for estimator in ("offset", "ekf", "ekf-params"):
             c = time.process_time()
             out, alerts = track(ds, estimator=estimator)
             cpu = time.process_time() - c
@@ -186,13 +186,15 @@ def detection() -> None:
             found = (f"first on {tag} after {(first.detected - fault).total_seconds() / 60:.0f} min, start "
                      f"{(first.start - fault).total_seconds() / 60:+.0f} min" if first else f"nothing on {tag}")
             print(f"{head}; {len(before)} alarms before the fault; {found}; {len(alerts) - len(before)} alerts after")
-            if "UA_cdu_multiplier" in out:
-                ua = out["UA_cdu_multiplier"]
-                after = ua.sel(time=slice(fault + pd.Timedelta(minutes=15), None))
-                print(f"    UA multipliers, the hour before the fault: "
-                      f"{ua.sel(time=slice(fault - pd.Timedelta(hours=1), fault - pd.Timedelta(minutes=1))).mean('time').round(3).values}, "
-                      f"from 15 min after it on: mean {after.mean('time').round(3).values}, "
-                      f"range {after.min('time').round(3).values} .. {after.max('time').round(3).values}")
+            for variable in ("UA_cdu_multiplier", "P_fws_pumps_multiplier"):
+                if variable in out:
+                    est = out[variable]
+                    hour = est.sel(time=slice(fault - pd.Timedelta(hours=1), fault - pd.Timedelta(minutes=1)))
+                    after = est.sel(time=slice(fault + pd.Timedelta(minutes=15), None))
+                    print(f"    {variable} ({', '.join(map(str, est[est.dims[1]].values))}): median the hour before "
+                          f"the fault {hour.median('time').round(3).values}, from 15 min after it "
+                          f"{after.median('time').round(3).values}, range after "
+                          f"{after.min('time').round(3).values} .. {after.max('time').round(3).values}")
 
 
 if __name__ == "__main__":

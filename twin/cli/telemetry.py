@@ -255,7 +255,8 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
                   step: float = typer.Option(60.0, help="replay step (s)"),
                   estimator: str = typer.Option("offset", help="offset (a filter per tag on the quasi-steady "
                                                 "residual), ekf (a Kalman filter on the dynamic plant's states) or "
-                                                "ekf-ua (the same, estimating each CDU's UA)")) -> None:
+                                                "ekf-params (the same, estimating each CDU's UA and each loop's "
+                                                "pump power)")) -> None:
     """Follow a live source: replay as data arrive, track residuals, print (and log) fault alerts."""
     import time
 

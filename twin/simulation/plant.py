@@ -121,6 +121,7 @@ class PlantODE:
                  solver: Solver, compiled: bool | None = None):
         self.solver = solver
         self.loops = loops
+        self._pumps0 = loops.pumps  # the assembled pumps (set_pump_power scales from these)
         self.loop = groups.loop[liquid]
         self.C_tcs = groups.C_tcs[liquid]
         self.C_fws_max = groups.C_fws_max[liquid]
@@ -160,6 +161,18 @@ class PlantODE:
         self.UA = np.asarray(UA, dtype=float).copy()
         if self.kernel is not None:
             self._bank[2] = self.UA
+
+    def set_pump_power(self, multiplier) -> None:
+        """Scale each loop's facility pump power by ``multiplier`` (on the drive efficiency, as the
+        calibration's ``P_fws_pumps`` multiplier, :func:`twin.telemetry.model.apply`), e.g. a state
+        estimator's estimate; the hydraulics are unchanged."""
+        import dataclasses
+
+        m = np.asarray(multiplier, dtype=float)
+        pumps = tuple(dataclasses.replace(p, eta_motor=p.eta_motor / m[i]) for i, p in enumerate(self._pumps0))
+        self.loops = dataclasses.replace(self.loops, pumps=pumps)
+        if self.kernel is not None:
+            self._lp[17] = [p.eta_motor for p in pumps]
 
     def pack(self, **parts) -> np.ndarray:
         y = np.zeros(self.size)

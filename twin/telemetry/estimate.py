@@ -22,10 +22,13 @@ temperatures, 1/s for the controller integral) and the one scale ``theta`` chose
 innovations' Gaussian likelihood over the first hours of the training window
 (:func:`fit_q`, :func:`scipy.optimize.minimize_scalar` on log10 theta).
 
-With ``ua=True`` (the tracker's ``estimator="ekf-ua"``) each CDU bank's UA multiplier joins the state
-as a random walk (:data:`Q_UA`), set on the plant through ``PlantODE.set_UA``: a fouling CDU shows as
-its multiplier falling.  With only UA free, other faults (pumps, a drifting sensor) are read as UA
-changes too, and the absorbed fault leaves no persistent innovation to detect (docs/telemetry.md).
+With ``ua=True`` and ``pumps=True`` (the tracker's ``estimator="ekf-params"``) each CDU bank's UA
+multiplier and each loop's facility pump power multiplier (the calibration's ``UA_cdu`` and
+``P_fws_pumps``) join the state as random walks (:data:`Q_UA`), set on the plant through
+``PlantODE.set_UA`` and ``PlantODE.set_pump_power``: a fouling CDU shows as its multiplier falling, a
+worn pump as its multiplier rising.  A fault none of them stands for (a drifting sensor) is read as
+a parameter change, and an absorbed fault leaves no persistent innovation to detect
+(docs/telemetry.md).
 
 The innovations ``nu`` normalised by their predicted spread ``sqrt(S_ii)`` go to the tracker's CUSUMs
 (:func:`twin.telemetry.track.track` with ``estimator="ekf"``).  Checks: ``tests/telemetry/test_estimate.py``
@@ -49,8 +52,8 @@ STATE_VARIABLES = ("T_tcs_supply", "T_tcs_return", "valve", "T_fws_supply", "T_f
 #: Shape of the process noise intensity per state (per second): 1 K2/h on the temperatures, (0.1)2/h
 #: on the valve controller's integral; scaled by the one fitted factor theta.
 Q_SHAPE = {"T_h": 1.0 / 3600, "T_meas": 1.0 / 3600, "u_I": 0.01 / 3600, "supply": 1.0 / 3600, "ret": 1.0 / 3600}
-#: With ``ua=True``: each CDU bank's UA multiplier is a state, a random walk of this intensity (1/s):
-#: (0.1)^2 per hour, a fouling that takes hours, and its start (1 +- 0.1).
+#: With ``ua=True`` / ``pumps=True``: each CDU bank's UA multiplier / each loop's facility pump power
+#: multiplier is a state, a random walk of this intensity (1/s): (0.1)^2 per hour, and its start (1 +- 0.1).
 Q_UA = 0.01 / 3600
 P0_UA = 0.01
 #: Relative step of the forward differences (of max(1, |x|)).
@@ -79,7 +82,7 @@ class PlantEKF:
     """
 
     def __init__(self, model, tags, sigma, dt: float, theta: float = 1.0, solver: Solver | None = None,
-                 phi_every: int = 1, ua: bool = False):
+                 phi_every: int = 1, ua: bool = False, pumps: bool = False):
         g, lp = model.groups, model.loops
         self.model, self.dt, self.theta, self.phi_every = model, float(dt), float(theta), int(phi_every)
         self.liquid = np.flatnonzero(g.liquid)
@@ -100,8 +103,11 @@ class PlantEKF:
         sl = ode.slices
         self._h_columns = np.concatenate([np.arange(self.n)[sl["T_h"]], np.arange(self.n)[sl["T_meas"]],
                                           np.arange(self.n)[sl["u_I"]], sl["supply"].start + ode.N * np.arange(self.L) + ode.N - 1])
-        #: with ``ua``: the banks' UA multipliers follow the plant states in the state vector
-        self.npar = self.liquid.size if ua else 0
+        #: with ``ua``: the banks' UA multipliers follow the plant states in the state vector; with
+        #: ``pumps``: then the loops' facility pump power multipliers
+        self.n_ua = self.liquid.size if ua else 0
+        self.n_pumps = self.L if pumps else 0
+        self.npar = self.n_ua + self.n_pumps
         self.size = self.n + self.npar
         self.UA0 = ode.UA.copy()
         self.q0 = np.r_[q, np.zeros(self.npar)]
@@ -155,8 +161,10 @@ class PlantEKF:
         """The PlantODE state of ``x`` (integrators at zero); with UA multipliers, the banks' UA set."""
         y = np.zeros(self.ode.size)
         y[:self.n] = x[:self.n]
-        if self.npar:
-            self.ode.set_UA(self.UA0 * x[self.n:])
+        if self.n_ua:
+            self.ode.set_UA(self.UA0 * x[self.n:self.n + self.n_ua])
+        if self.n_pumps:
+            self.ode.set_pump_power(x[self.n + self.n_ua:])
         return y
 
     # -- model --------------------------------------------------------------------------------------
@@ -298,7 +306,7 @@ class PlantEKF:
                 if update:
                     K = np.linalg.solve(Ss, Hs @ P).T
                     x = x + K @ nu[seen]
-                    x[self.n:] = np.clip(x[self.n:], 0.05, 3.0)  # a UA multiplier stays physical
+                    x[self.n:] = np.clip(x[self.n:], 0.05, 3.0)  # a multiplier stays physical
                     IKH = np.eye(self.size) - K @ Hs
                     P = IKH @ P @ IKH.T + K @ np.diag(self.R[seen]) @ K.T
             xs[k] = x

@@ -84,8 +84,9 @@ def _transients(ds: xr.Dataset) -> np.ndarray:
 
 #: Trackers: "offset" (a local-level filter per tag on the quasi-steady replay's residual), "ekf"
 #: (the extended Kalman filter on the plant's ODE states, :mod:`twin.telemetry.estimate`) and
-#: "ekf-ua" (the same with each CDU bank's UA multiplier as a state: fouling shows as it falls).
-ESTIMATORS = ("offset", "ekf", "ekf-ua")
+#: "ekf-params" (the same with each CDU bank's UA and each loop's pump power multipliers as states:
+#: fouling shows as a UA falling, a worn pump as its multiplier rising).
+ESTIMATORS = ("offset", "ekf", "ekf-params")
 #: Hours of the training window over which the EKF's process-noise scale is fitted.
 EKF_FIT_HOURS = 1.0
 #: The EKF's transition matrix is recomputed every this many seconds of data (at least every step).
@@ -104,8 +105,9 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     used; default the site's), and their CUSUMs run on its normalised innovations; the other tags
     (compressor and site powers) keep the quasi-steady residual.  Adds ``innovation`` and
     ``innovation_sigma`` (time, tag; NaN on the other tags) and the fitted ``ekf_theta``; with
-    ``estimator="ekf-ua"`` also ``UA_cdu_multiplier`` and its standard deviation ``UA_cdu_multiplier_std``
-    (time, group): each CDU bank's UA over its assembled value, as the filter estimates it.
+    ``estimator="ekf-params"`` also ``UA_cdu_multiplier`` (time, group) and ``P_fws_pumps_multiplier``
+    (time, loop) with their standard deviations (``*_std``): each CDU bank's UA and each loop's pump
+    power over the assembled model's, as the filter estimates them.
     """
     if estimator not in ESTIMATORS:
         from twin.errors import InputError
@@ -121,8 +123,8 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     sigma = np.array([_sigma(r[:n_train, j], m[:n_train, j], str(u)) for j, u in enumerate(ds["units"].values)])
     z = np.clip((r - mu) / sigma, -4.0, 4.0)  # one wild sample moves a CUSUM by at most 4 sigma
     extra = {}
-    if estimator in ("ekf", "ekf-ua"):
-        z, extra = _ekf_scores(ds, model, sigma, n_train, z, ua=estimator == "ekf-ua")
+    if estimator in ("ekf", "ekf-params"):
+        z, extra = _ekf_scores(ds, model, sigma, n_train, z, parameters=estimator == "ekf-params")
     # the replay is quasi-steady: the steps around a load step (restart, checkpoint) are transients
     transient = _transients(ds)
     if "input_held" in ds:  # an input carried over a gap may be stale: no evidence either way
@@ -159,7 +161,7 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
 
 
 def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.ndarray,
-                ua: bool = False) -> tuple[np.ndarray, dict]:
+                parameters: bool = False) -> tuple[np.ndarray, dict]:
     """CUSUM scores of the tags the EKF follows: its innovations over their predicted spread, centred
     by their median over the training window and scaled by their spread there (at least 1, the
     filter's own prediction); other tags keep ``z``."""
@@ -181,9 +183,10 @@ def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.nd
              else np.broadcast_to(model.loops.T_set, (n, len(model.loops.names))))
     measured = ds["measured"].values[:, cols]
     step = float(ds.attrs["step_s"])
-    ekf = PlantEKF(model, tags, sigma[cols], step, phi_every=max(1, int(EKF_PHI_EVERY_S // step)), ua=ua)
+    ekf = PlantEKF(model, tags, sigma[cols], step, phi_every=max(1, int(EKF_PHI_EVERY_S // step)),
+                   ua=parameters, pumps=parameters)
     theta, _ = fit_q(ekf, P_it, T_db, T_wb, T_set, measured, steps=min(n_train, int(EKF_FIT_HOURS * 3600 / ekf.dt)))
-    run = ekf.run(P_it, T_db, T_wb, T_set, measured, keep_P=ua)
+    run = ekf.run(P_it, T_db, T_wb, T_set, measured, keep_P=parameters)
     e = run.innovation / run.sigma
     centre = np.nanmedian(e[:n_train], axis=0)
     scale = 1.4826 * np.nanmedian(np.abs(e[:n_train] - centre), axis=0)
@@ -194,18 +197,24 @@ def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.nd
     return z, {"innovation": (("time", "tag"), innovation, {"long_name": "EKF innovation: measured minus the "
                                                             "plant state's prediction (SI)"}),
                "innovation_sigma": (("time", "tag"), spread, {"long_name": "EKF innovation's predicted spread (SI)"}),
-               "theta": theta, **(_ua_variables(model, ekf, run) if ua else {})}
+               "theta": theta, **(_parameter_variables(model, ekf, run) if parameters else {})}
 
 
-def _ua_variables(model, ekf, run) -> dict:
-    """The banks' UA multipliers and their standard deviations as (time, group) variables (NaN off-CDU)."""
+def _parameter_variables(model, ekf, run) -> dict:
+    """The banks' UA and the loops' pump power multipliers with their standard deviations, as (time,
+    group) and (time, loop) variables (NaN on groups without a CDU)."""
     n, G = len(run.x), len(model.groups.names)
-    value, std = np.full((n, G), np.nan), np.full((n, G), np.nan)
-    value[:, ekf.liquid] = run.x[:, ekf.n:]
-    std[:, ekf.liquid] = np.sqrt(run.P_diag[:, ekf.n:])
-    return {"UA_cdu_multiplier": (("time", "group"), value, {"units": "1", "long_name": "CDU bank UA over its "
-                                                              "assembled value, as the EKF estimates it"}),
-            "UA_cdu_multiplier_std": (("time", "group"), std, {"units": "1", "long_name": "its standard deviation"})}
+    out = {}
+    for name, dim, where, part, what in (
+            ("UA_cdu_multiplier", "group", ekf.liquid, slice(ekf.n, ekf.n + ekf.n_ua), "CDU bank UA"),
+            ("P_fws_pumps_multiplier", "loop", slice(None), slice(ekf.n + ekf.n_ua, ekf.size), "facility pump power")):
+        value = np.full((n, G if dim == "group" else ekf.L), np.nan)
+        std = value.copy()
+        value[:, where], std[:, where] = run.x[:, part], np.sqrt(run.P_diag[:, part])
+        out[name] = ((("time", dim)), value, {"units": "1", "long_name": f"{what} over the assembled model's, "
+                                                                        "as the EKF estimates it"})
+        out[name + "_std"] = (("time", dim), std, {"units": "1", "long_name": "its standard deviation"})
+    return out
 
 
 def _cusum(z: list[float], k: float) -> tuple[list[float], list[float]]:
