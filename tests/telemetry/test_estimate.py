@@ -81,6 +81,7 @@ def test_ekf_converges_from_a_wrong_start_and_is_consistent(dynamic_run):
     nis = est.nis[30:]
     m, N = len(TAGS), nis.size
     band = 2.576 * np.sqrt(2 * m / N)
+    print(f"mean NIS {nis.mean():.2f} over {N} steps, band {m} +- {band:.2f}")
     assert abs(nis.mean() - m) < band, (nis.mean(), band, theta)
 
 
