@@ -212,22 +212,33 @@ def forecast_command(site_name: str = typer.Argument(..., metavar="SITE"),
                      hours: float = typer.Option(2.0, help="hours to run forward"),
                      plant_step: float = typer.Option(10.0, help="plant step (s)"),
                      overlay: Optional[Path] = typer.Option(None, help="calibrated parameters (from twin telemetry "
-                                                            "calibrate), in the replay and the forecasts")) -> None:
+                                                            "calibrate), in the replay and the forecasts"),
+                     estimator: str = typer.Option("steady", help="where each case starts: steady (the plant's "
+                                                   "steady state at the last operating point) or ekf (the plant "
+                                                   "state the Kalman filter estimates from the telemetry)"),
+                     step: float = typer.Option(60.0, help="replay step (s)"),
+                     train: float = typer.Option(24.0, help="hours of data that set the EKF's noise (with "
+                                                 "--estimator ekf)")) -> None:
     """From the latest measured operating point, run failure cases forward: time to throttle, to trip."""
-    from twin.telemetry.forecast import CASES, forecast, operating_point
+    from twin.telemetry.forecast import CASES, STARTS, forecast, operating_point
     from twin.telemetry.replay import replay
 
+    if estimator not in STARTS:
+        raise InputError.one("<command line>", "--estimator", repr(estimator), " or ".join(STARTS))
     site, tagmap, data = _load(site_name, map_path, telemetry)
     parameters = None
     if overlay is not None:
         from twin.telemetry.calibrate import read_overlay
 
         parameters = read_overlay(overlay, site)
-    point = operating_point(replay(site, data, tagmap, parameters=parameters), site)
+    ds = replay(site, data, tagmap, step=step, parameters=parameters)
+    point = operating_point(ds, site)
     console.print(f"now: {point['time']:%Y-%m-%d %H:%M} UTC, IT load {point['fraction']:.0%} of peak, "
                   f"outdoor {point['T_dry_bulb']:.1f} degC dry bulb / {point['T_wet_bulb']:.1f} degC wet bulb")
-    frame = forecast(site, point, case or CASES, hours=hours, plant_step=plant_step, overlay=overlay)
-    table = Table(title=f"{site.name}: failure now, {hours:g} h forward")
+    frame = forecast(site, point, case or CASES, hours=hours, plant_step=plant_step, overlay=overlay,
+                     estimator=estimator, replay=ds, train=train * 3600)
+    start = "the Kalman filter's estimated plant state" if estimator == "ekf" else "the steady state there"
+    table = Table(title=f"{site.name}: failure now, {hours:g} h forward, from {start}")
     labels = {"time_to_throttle_s": "to throttle", "time_to_shutdown_s": "to shutdown",
               "time_to_rack_trip_s": "to rack trip", "peak_coolant_inlet_degC": "peak rack inlet",
               "peak_facility_supply_degC": "peak facility supply", "storage_hours_left_min": "storage left"}

@@ -18,7 +18,7 @@ from twin.scenarios import EquipmentOutage, Scenario, availability, parse as par
 from twin.results import variable
 from twin.simulation.assembly import COOLING_TERMS, FacilityLoops, Model, build
 from twin.simulation.dataset import _add_electrical, _dataset
-from twin.simulation.plant import Inputs, PlantODE, Solver, _storage, loop_plant, mains_k, plant_point
+from twin.simulation.plant import Inputs, PlantODE, PlantState, Solver, _storage, loop_plant, mains_k, plant_point
 from twin.simulation.steady import steady_state
 from twin.site import Site, load_site
 from twin.thermal.network import AIR_FAN_FRACTION, CP_FACILITY, RHO_FACILITY
@@ -32,7 +32,8 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
              mode: str = "dynamic", scenario: str | Scenario | None = None, events=(),
              out_of_service: dict[str, float] | None = None, setpoints: xr.DataArray | None = None,
              electrical: ElectricalControl | bool = True, electrical_resolution: str = "plant",
-             seed: int = 0, progress=None, solver: Solver | None = None, overlay=None) -> xr.Dataset:
+             seed: int = 0, progress=None, solver: Solver | None = None, overlay=None,
+             initial_state: PlantState | None = None) -> xr.Dataset:
     """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
 
     weather: a spec for :func:`twin.weather.load_weather` (default: the site's own, or the
@@ -56,7 +57,13 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     overlay TOML written by ``twin telemetry calibrate`` (or a dict ``{"UA_cdu[gb200]": 0.6}``),
     multipliers of the assembled model (:func:`twin.telemetry.model.apply`: CDU UA per group,
     chiller COP and facility pump power per loop), recorded in the result's attributes.  A dynamic run starts from
-    the healthy plant's steady state at the first step's load and weather.
+    the healthy plant's steady state at the first step's load and weather, or with ``initial_state``
+    (a :class:`twin.simulation.plant.PlantState`, e.g. a state estimator's estimate; dynamic mode
+    only) from that plant ODE state: TCS inventories, valve controllers and facility mains.  The
+    racks then start at their steady state at the first step's load with the coolant the healthy
+    plant supplies from that state (the TCS supply ``T_h`` and the mains give through the CDUs, as
+    the steady-state start uses the steady TCS supply); the cold-storage tanks, the energy
+    integrators and the electrical network start as they do from the steady state.
     """
     site = load_site(site) if isinstance(site, str) else site
     _check_options(duration, plant_step, it_step, resolution, mode)
@@ -89,6 +96,12 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
                        events=events, options=options)
     multipliers, overlay_attrs = _overlay(overlay, site)
     attrs.update(overlay_attrs)
+    if initial_state is not None and not isinstance(initial_state, PlantState):
+        raise InputError.one("simulate", "initial_state", type(initial_state).__name__,
+                             "a twin.simulation.plant.PlantState (e.g. PlantEKF.plant_state)")
+    if initial_state is not None and mode != "dynamic":
+        raise InputError.one("simulate", "initial_state", "given with mode='quasi_steady'",
+                             "mode='dynamic' (a quasi-steady run has no plant state to start from)")
     if mode == "quasi_steady":
         if events:
             raise InputError.one("simulate", "mode", "'quasi_steady' with scenario events",
@@ -107,7 +120,8 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
             control.check()
             network = dataclasses.replace(model.electrical, control=control)
         ds = _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-                      tuple(events), _schedule(setpoints, wx, model.loops, first, plant_step, zone), network, electrical_resolution, solver)
+                      tuple(events), _schedule(setpoints, wx, model.loops, first, plant_step, zone), network, electrical_resolution, solver,
+                      initial_state)
     return finish(ds, start=first, provenance_attrs=attrs)
 
 
@@ -213,7 +227,8 @@ def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0:
 
 
 def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-             events, T_set_steps, network=None, electrical_resolution="plant", solver: Solver = Solver()) -> xr.Dataset:
+             events, T_set_steps, network=None, electrical_resolution="plant", solver: Solver = Solver(),
+             initial_state: PlantState | None = None) -> xr.Dataset:
     """The co-simulation master: racks (exact), plant (solve_ivp) and electrical network exchange at
     communication points ``plant_step`` apart."""
     site, g, lp = model.site, model.groups, model.loops
@@ -263,13 +278,25 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
     # start from the steady state at the first step's load and weather
     f0 = float(np.mean(workload.site_fraction(t0 + np.arange(K + 1) * it_step)[:K]))
     init = steady_state(model, f0 * g.P_peak * g.n_racks, T_db[0], T_wb[0], T_set_steps[0])
-    racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
     ode = PlantODE(g, lp, liquid, g.M_tcs[liquid], solver)
-    T_tcs_supply0 = np.nan_to_num(init["T_tcs_supply"][liquid])
-    y = ode.pack(T_h=np.nan_to_num(init["T_tcs_return"][liquid]), T_meas=T_tcs_supply0,
-                 u_I=np.nan_to_num(init["valve"][liquid], nan=1.0),
-                 supply=np.repeat(init["T_fws_supply"], ode.N), ret=np.repeat(init["T_fws_return"], ode.N))
     C_open = np.bincount(g.loop[liquid], g.C_fws_max[liquid], minlength=L) + model.C_coils
+    if initial_state is None:
+        racks.set_steady_state(f0 * P_peak_rack, np.nan_to_num(init["T_tcs_supply"][liquid]))
+        T_tcs_supply0 = np.nan_to_num(init["T_tcs_supply"][liquid])
+        y = ode.pack(T_h=np.nan_to_num(init["T_tcs_return"][liquid]), T_meas=T_tcs_supply0,
+                     u_I=np.nan_to_num(init["valve"][liquid], nan=1.0),
+                     supply=np.repeat(init["T_fws_supply"], ode.N), ret=np.repeat(init["T_fws_return"], ode.N))
+    else:  # the given state; the racks at the coolant the healthy plant supplies from it
+        y = initial_state.vector(model, ode)
+        T_set0 = np.asarray(T_set_steps[0], float)
+        ode.inputs = Inputs(Q_racks=np.zeros(liquid.size), P_tcs_pumps=np.zeros(liquid.size),
+                            cdu_share=np.ones(liquid.size), T_set_tcs=T_set0[g.loop[liquid]] + g.approach[liquid],
+                            C_coils=model.C_coils, coil_heat=np.zeros(L), pumps_running=lp.n_pumps.astype(float),
+                            k_mains=mains_k(model.graph, lp.names, C_open, C_open), T_set=T_set0,
+                            Q_plant_max=np.full(L, np.inf), dQ_plant_dT=np.zeros(L), T_plant_in0=T_set0.copy(),
+                            dQ_plant_dC=np.zeros(L), C_loop0=np.zeros(L), x_tank=np.zeros(L), T_tank=T_set0.copy())
+        racks.set_steady_state(f0 * P_peak_rack, ode.algebraic(y)["T_tcs_supply"])
+        ode.inputs = None  # the first step sets its own, as from the steady state
 
     def k_mains(C_flow):  # the mains' resistance at the loops' flows (Colebrook), held over the next step
         return mains_k(model.graph, lp.names, C_flow, C_open)

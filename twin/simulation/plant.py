@@ -92,6 +92,49 @@ class Solver:
             raise InputError(problems)
 
 
+@dataclass(frozen=True)
+class PlantState:
+    """The dynamic plant's ODE state at one instant, by name (SI: degC and the controller's integral),
+    e.g. a state estimator's estimate (:meth:`twin.telemetry.estimate.PlantEKF.plant_state`), for
+    ``twin.simulate(..., initial_state=...)``.
+
+    Per CDU bank (the site's liquid-cooled rack groups, in ``groups`` order): ``T_h`` the TCS
+    inventory, ``T_meas`` the valve controller's sensor reading of the TCS supply, ``u_I`` the
+    controller's integral; per facility loop (``loops`` order) ``supply`` and ``ret``, the mains'
+    cells from the plant's outlet (shape (loop, cell), ``Solver.main_cells`` cells each).
+    """
+
+    site: str  #: the site's name
+    groups: tuple[str, ...]  #: the liquid-cooled rack groups (banks), in the engine's order
+    loops: tuple[str, ...]  #: the facility loops, in the engine's order
+    T_h: np.ndarray  #: (bank,) TCS inventory (degC)
+    T_meas: np.ndarray  #: (bank,) sensed TCS supply (degC)
+    u_I: np.ndarray  #: (bank,) valve controller integral (-)
+    supply: np.ndarray  #: (loop, cell) supply main cells (degC)
+    ret: np.ndarray  #: (loop, cell) return main cells (degC)
+
+    def vector(self, model, ode: "PlantODE") -> np.ndarray:
+        """The state packed for ``ode``, the plant of the assembled ``model`` (energy integrators at
+        zero); one InputError line when it belongs to another site or has the wrong shape."""
+        g = model.groups
+        banks = tuple(g.names[i] for i in np.flatnonzero(g.liquid))
+        checks = [("site", self.site, model.site.name), ("groups", tuple(self.groups), banks),
+                  ("loops", tuple(self.loops), tuple(model.loops.names))]
+        for name, found, expected in checks:
+            if found != expected:
+                raise InputError.one("simulate", f"initial_state.{name}", repr(found), repr(expected))
+        shapes = dict(T_h=(ode.B,), T_meas=(ode.B,), u_I=(ode.B,), supply=(ode.L, ode.N), ret=(ode.L, ode.N))
+        parts = {}
+        for name, shape in shapes.items():
+            value = np.asarray(getattr(self, name), dtype=float)
+            if value.shape != shape or not np.isfinite(value).all():
+                raise InputError.one("simulate", f"initial_state.{name}", f"shape {value.shape}"
+                                     + ("" if np.isfinite(value).all() else " with non-finite values"),
+                                     f"finite values of shape {shape} (cells per main: Solver.main_cells)")
+            parts[name] = value
+        return ode.pack(**parts)
+
+
 @dataclass
 class Inputs:
     """What is held over one communication step (arrays per bank ``b`` or loop ``i``)."""

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.linalg import expm
 
-from twin.simulation.plant import Inputs, PlantODE, Solver, loop_plant, mains_k, plant_point
+from twin.simulation.plant import Inputs, PlantODE, PlantState, Solver, loop_plant, mains_k, plant_point
 from twin.thermal.network import AIR_FAN_FRACTION, CP_FACILITY
 
 #: Tag variables the plant's ODE states predict (the others keep the quasi-steady residual).
@@ -242,6 +242,17 @@ class PlantEKF:
                           supply=np.repeat(init["T_fws_supply"], self.ode.N),
                           ret=np.repeat(init["T_fws_return"], self.ode.N))
         return np.r_[y[:self.n], np.ones(self.npar)]
+
+    def plant_state(self, x) -> PlantState:
+        """The plant ODE state of the filter's state ``x`` by name, for ``twin.simulate(...,
+        initial_state=...)`` (the multipliers of ``ekf-params``, if any, are not part of it)."""
+        ode, g = self.ode, self.model.groups
+        y = np.zeros(ode.size)
+        y[:self.n] = np.asarray(x, float)[:self.n]
+        return PlantState(site=self.model.site.name, groups=tuple(g.names[i] for i in self.liquid),
+                          loops=tuple(self.model.loops.names), T_h=ode.part(y, "T_h").copy(),
+                          T_meas=ode.part(y, "T_meas").copy(), u_I=ode.part(y, "u_I").copy(),
+                          supply=ode.part(y, "supply").copy(), ret=ode.part(y, "ret").copy())
 
     def P0(self) -> np.ndarray:
         """Initial covariance: 1 K on the temperatures, 0.1 on the controller integral."""

@@ -114,13 +114,9 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
 
         raise InputError.one("track", "estimator", repr(estimator), " or ".join(map(repr, ESTIMATORS)))
     r = ds["residual"].values
-    m = ds["measured"].values
     time = pd.DatetimeIndex(ds["time"].values)
     n, T = r.shape
-    n_train = max(int(train / ds.attrs["step_s"]), 2)
-    mu = np.nanmedian(r[:n_train], axis=0)
-    mu = np.where(np.isnan(mu), 0.0, mu)
-    sigma = np.array([_sigma(r[:n_train, j], m[:n_train, j], str(u)) for j, u in enumerate(ds["units"].values)])
+    n_train, mu, sigma = _reference(ds, train)
     z = np.clip((r - mu) / sigma, -4.0, 4.0)  # one wild sample moves a CUSUM by at most 4 sigma
     extra = {}
     if estimator in ("ekf", "ekf-params"):
@@ -160,11 +156,35 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     return out, alerts
 
 
-def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.ndarray,
-                parameters: bool = False) -> tuple[np.ndarray, dict]:
-    """CUSUM scores of the tags the EKF follows: its innovations over their predicted spread, centred
-    by their median over the training window and scaled by their spread there (at least 1, the
-    filter's own prediction); other tags keep ``z``."""
+def _reference(ds: xr.Dataset, train: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """Steps of the training window, and each tag's residual median and spread over it."""
+    r, m = ds["residual"].values, ds["measured"].values
+    n_train = max(int(train / ds.attrs["step_s"]), 2)
+    mu = np.nanmedian(r[:n_train], axis=0)
+    mu = np.where(np.isnan(mu), 0.0, mu)
+    sigma = np.array([_sigma(r[:n_train, j], m[:n_train, j], str(u)) for j, u in enumerate(ds["units"].values)])
+    return n_train, mu, sigma
+
+
+def estimated_state(ds: xr.Dataset, *, train: float = 24 * 3600, model=None, at: int = -1):
+    """The plant's ODE state as the EKF of ``track(ds, estimator="ekf", train=train)`` estimates it at
+    step ``at`` of the replay Dataset ``ds`` (default its last): a
+    :class:`twin.simulation.plant.PlantState` for ``twin.simulate(..., initial_state=...)``.  One
+    InputError line when no tag of ``ds`` is one the plant's states predict."""
+    n_train, _, sigma = _reference(ds, train)
+    filtered = _ekf_filter(ds, model, sigma, n_train)
+    if filtered is None:
+        from twin.errors import InputError
+
+        raise InputError.one(ds.attrs.get("source", "telemetry"), "tags", "none the plant's ODE states predict",
+                             "TCS supply or return, valve, facility supply or return, flow or pump power tags")
+    ekf, run, _ = filtered
+    return ekf.plant_state(run.x[at])
+
+
+def _ekf_filter(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, parameters: bool = False):
+    """The EKF over the replay's tags the plant's states predict, its noise scale fitted on the training
+    window: (filter, its run, the tags' columns), or None when there is no such tag."""
     from twin.telemetry.estimate import PlantEKF, fit_q, state_tags
     from twin.telemetry.model import model_for
 
@@ -173,10 +193,9 @@ def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.nd
 
         model = model_for(load_site(ds.attrs["site"]))
     cols, tags = state_tags(model, ds["variable"].values, ds["component"].values)
-    n, T = z.shape
-    innovation, spread = np.full((n, T), np.nan), np.full((n, T), np.nan)
     if not cols:
-        return z, {}
+        return None
+    n = ds.sizes["time"]
     P_it = ds["P_it"].values
     T_db, T_wb = ds["T_dry_bulb"].values, ds["T_wet_bulb"].values
     T_set = (ds["T_fws_supply_set"].values if "T_fws_supply_set" in ds
@@ -185,8 +204,23 @@ def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.nd
     step = float(ds.attrs["step_s"])
     ekf = PlantEKF(model, tags, sigma[cols], step, phi_every=max(1, int(EKF_PHI_EVERY_S // step)),
                    ua=parameters, pumps=parameters)
-    theta, _ = fit_q(ekf, P_it, T_db, T_wb, T_set, measured, steps=min(n_train, int(EKF_FIT_HOURS * 3600 / ekf.dt)))
+    fit_q(ekf, P_it, T_db, T_wb, T_set, measured, steps=min(n_train, n, int(EKF_FIT_HOURS * 3600 / ekf.dt)))
     run = ekf.run(P_it, T_db, T_wb, T_set, measured, keep_P=parameters)
+    return ekf, run, cols
+
+
+def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.ndarray,
+                parameters: bool = False) -> tuple[np.ndarray, dict]:
+    """CUSUM scores of the tags the EKF follows: its innovations over their predicted spread, centred
+    by their median over the training window and scaled by their spread there (at least 1, the
+    filter's own prediction); other tags keep ``z``."""
+    filtered = _ekf_filter(ds, model, sigma, n_train, parameters)
+    if filtered is None:
+        return z, {}
+    ekf, run, cols = filtered
+    model = ekf.model
+    n, T = z.shape
+    innovation, spread = np.full((n, T), np.nan), np.full((n, T), np.nan)
     e = run.innovation / run.sigma
     centre = np.nanmedian(e[:n_train], axis=0)
     scale = 1.4826 * np.nanmedian(np.abs(e[:n_train] - centre), axis=0)
@@ -197,7 +231,7 @@ def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.nd
     return z, {"innovation": (("time", "tag"), innovation, {"long_name": "EKF innovation: measured minus the "
                                                             "plant state's prediction (SI)"}),
                "innovation_sigma": (("time", "tag"), spread, {"long_name": "EKF innovation's predicted spread (SI)"}),
-               "theta": theta, **(_parameter_variables(model, ekf, run) if parameters else {})}
+               "theta": ekf.theta, **(_parameter_variables(model, ekf, run) if parameters else {})}
 
 
 def _parameter_variables(model, ekf, run) -> dict:
