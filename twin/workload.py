@@ -740,3 +740,59 @@ class ScheduleProfile:
     def mean_fraction(self) -> float:
         """Mean of the schedule over its steps."""
         return float(self._cumulative()[0].mean())
+
+
+@dataclass(frozen=True, eq=False)
+class GroupScheduleProfile:
+    """A planned IT load per rack group: one :class:`ScheduleProfile` per column of ``fractions``.
+
+    ``fractions`` has shape ``(steps, groups)``; ``racks[j]`` racks belong to
+    column ``j``, listed group after group as a ``resolution="rack"`` simulation
+    lists the liquid-cooled racks, so :meth:`block` gives each rack its group's
+    schedule.  :meth:`site_fraction` (what a ``resolution="group"`` run and the
+    air-cooled racks see) is the mean of the columns weighted by ``weights``
+    (e.g. each group's peak power; equal when not given).  Used to drive a
+    dynamic run with the per-group load of synthetic telemetry.
+    """
+
+    fractions: np.ndarray
+    racks: tuple[int, ...]
+    step_s: float
+    start_s: float = 0.0
+    weights: tuple[float, ...] | None = None
+
+    def _columns(self) -> list[ScheduleProfile]:
+        f = np.asarray(self.fractions, dtype=float)
+        w = np.ones(f.shape[-1]) if self.weights is None else np.asarray(self.weights, dtype=float)
+        _raise_problems([
+            (f.ndim == 2, "fractions", f"shape {f.shape}", "a 2-D array (steps, groups)"),
+            (f.ndim == 2 and len(self.racks) == f.shape[1], "racks", len(self.racks),
+             f"one rack count per column of fractions ({f.shape[-1]})"),
+            (all(int(r) == r and r >= 0 for r in self.racks), "racks", self.racks, "non-negative whole numbers"),
+            (w.shape == (f.shape[-1],) and bool(np.all(w >= 0)) and w.sum() > 0, "weights", self.weights,
+             "one non-negative weight per column, not all zero"),
+        ])
+        return [ScheduleProfile(f[:, j], self.step_s, self.start_s) for j in range(f.shape[1])]
+
+    def block(self, t0: float, n_steps: int, dt: float, n_racks: int, rng: np.random.Generator,
+              out: np.ndarray | None = None) -> np.ndarray:
+        """Each rack at its group's schedule mean over ``[t0 + i dt, t0 + (i+1) dt)``; ``rng`` is not drawn from."""
+        columns = self._columns()
+        _raise_problems([(n_racks == sum(self.racks), "racks", f"{sum(self.racks)} in all",
+                          f"the {n_racks} racks of the run (resolution='rack')")])
+        out = np.empty((n_steps, n_racks)) if out is None else out
+        edges = np.concatenate(([0], np.cumsum(np.asarray(self.racks, dtype=int))))
+        for j, column in enumerate(columns):
+            column.block(t0, n_steps, dt, int(edges[j + 1] - edges[j]), rng, out=out[:, edges[j]:edges[j + 1]])
+        return out
+
+    def site_fraction(self, times_s: np.ndarray) -> np.ndarray:
+        """The columns' interval means, weighted by ``weights``."""
+        columns = self._columns()
+        w = np.ones(len(columns)) if self.weights is None else np.asarray(self.weights, dtype=float)
+        return sum(wj * c.site_fraction(times_s) for wj, c in zip(w, columns)) / w.sum()
+
+    def mean_fraction(self) -> float:
+        columns = self._columns()
+        w = np.ones(len(columns)) if self.weights is None else np.asarray(self.weights, dtype=float)
+        return float(sum(wj * c.mean_fraction() for wj, c in zip(w, columns)) / w.sum())

@@ -1,9 +1,13 @@
 """Synthetic telemetry from the twin, with the defects of real historians and hidden faults.
 
 Clearly labelled test data, never a stand-in for measurements: the truth is the
-engine's steady state (:mod:`twin.telemetry.model`) under a varying IT load and
-the site's typical-year weather; the tags then get sensor noise, quantisation,
-gaps, a clock skew per tag and any of these seeded faults from their start time:
+engine's steady state (:mod:`twin.telemetry.model`, ``truth="quasi_steady"``, the
+default) or the engine's dynamic co-simulation (:func:`twin.simulate`,
+``truth="dynamic"``: transport delays, loop and rack thermal mass, control
+transients after load steps, as a real plant has) under a varying IT load per rack
+group and the site's typical-year weather; the tags then get sensor noise,
+quantisation, gaps, a clock skew per tag and any of these seeded faults from their
+start time:
 
 - ``drift``: a sensor reads ``rate`` (tag units per hour) too high;
 - ``stuck``: a sensor repeats its last value;
@@ -22,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from twin.telemetry.model import apply, model_for
-from twin.telemetry.replay import run, simulated
+from twin.telemetry.replay import derive, run, simulated
 from twin.telemetry.sources import Telemetry
 from twin.telemetry.tagmap import TagMap, convert
 from twin.units import SI_UNITS
@@ -94,13 +98,29 @@ def load_profile(n: int, step: float, n_groups: int, rng: np.random.Generator, s
     return out
 
 
-def truth(site, time: pd.DatetimeIndex, step: float, seed: int, faults=()) -> tuple[dict, dict, object]:
+#: Truths the generator offers (see the module docstring).
+TRUTHS = ("quasi_steady", "dynamic")
+#: Faults the dynamic truth models (the sensor faults are added to the measurements in both truths).
+DYNAMIC_FAULTS = ("drift", "stuck")
+#: The dynamic truth starts this long before the first sample (s), at the first sample's load, and the
+#: warm-up is dropped: the engine starts from a steady state at one site-wide load fraction.
+WARM_UP = 3600.0
+
+
+def truth(site, time: pd.DatetimeIndex, step: float, seed: int, faults=(), kind: str = "quasi_steady") \
+        -> tuple[dict, dict, object]:
     """Inputs and the twin's true outputs with the physical faults applied from their start."""
+    from twin.errors import InputError
+
+    if kind not in TRUTHS:
+        raise InputError.one("synthesize", "truth", repr(kind), " or ".join(repr(t) for t in TRUTHS))
     rng = np.random.default_rng(seed)
     model = model_for(site)
     n = len(time)
     local = time[0] + pd.Timedelta(hours=site.location.time_zone)
     fraction = load_profile(n, step, len(model.groups.names), rng, local.hour + local.minute / 60)
+    if kind == "dynamic":
+        return _dynamic_truth(site, model, time, step, fraction, faults)
     from twin.weather import load_weather
 
     wx = load_weather(site.location.weather, start=local, duration=n * step, step=step)
@@ -132,11 +152,53 @@ def truth(site, time: pd.DatetimeIndex, step: float, seed: int, faults=()) -> tu
     return u, state, apply(model, {})
 
 
+def _dynamic_truth(site, model, time: pd.DatetimeIndex, step: float, fraction: np.ndarray, faults) -> tuple[dict, dict, object]:
+    """The true inputs and outputs from the engine's dynamic co-simulation (every rack, 1 s IT steps,
+    plant communication every ``step``), driven by the per-group load ``fraction`` and the site's weather."""
+    from twin.errors import InputError
+    from twin.simulation import simulate
+    from twin.weather import load_weather
+    from twin.workload import GroupScheduleProfile
+
+    unsupported = [f"{f.kind}:{f.target}" for f in faults if f.kind not in DYNAMIC_FAULTS]
+    if unsupported:
+        raise InputError.one("synthesize", "faults", ", ".join(unsupported),
+                             f"with truth='dynamic' only sensor faults ({', '.join(DYNAMIC_FAULTS)}) for now")
+    g = model.groups
+    n = len(time)
+    w = int(round(WARM_UP / step))
+    first = time[0] - pd.Timedelta(seconds=w * step)
+    local = first + pd.Timedelta(hours=site.location.time_zone)  # standard time: the weather's and workload's clock
+    wx = load_weather(site.location.weather, start=local, duration=(n + w) * step, step=step)
+    # every liquid-cooled rack follows its group's schedule; the air-cooled racks follow the profile's site
+    # fraction, so the weights pick the air-cooled groups (their peak-weighted mean if there are several)
+    air = ~np.asarray(g.liquid)
+    weights = g.P_peak * g.n_racks * (air if air.any() else 1.0)
+    profile = GroupScheduleProfile(fraction, tuple(int(r) if liquid else 0 for r, liquid in zip(g.n_racks, g.liquid)),
+                                   step, (local - local.normalize()).total_seconds() + w * step, tuple(weights))
+    ds = simulate(site, start=first.tz_localize("UTC"), duration=(n + w) * step, weather=wx, workload=profile,
+                  plant_step=step, it_step=1.0 if step >= 1 and float(step).is_integer() else step,
+                  resolution="rack", mode="dynamic", electrical=False)
+    ds = ds.isel(time=slice(w, None))
+    names = ("T_die_max", "T_tcs_supply", "T_tcs_return", "valve", "P_tcs_pumps", "P_air_fans", "T_fws_supply",
+             "T_fws_return", "C_fws", "P_fws_pumps", "P_compressors", "P_plant_fans", "P_condenser_pumps",
+             "Q_flow_removed", "Q_flow_to_atmosphere", "m_flow_water_use", "Q_flow_electrical_losses")
+    state = {name: np.asarray(ds[name].values, float) for name in names}
+    u = {"P_it": np.asarray(ds["P_it"].values, float), "T_dry_bulb": np.asarray(ds["T_dry_bulb"].values, float),
+         "T_wet_bulb": np.asarray(ds["T_wet_bulb"].values, float),
+         "T_set": np.asarray(ds["T_fws_supply_set"].values, float), "available": np.ones((n, len(model.loops.names)))}
+    derive(state, u["P_it"], np.ones(n, dtype=bool))
+    state["energy_residual"] = float(ds.twin.energy_residual())
+    return u, state, apply(model, {})
+
+
 def synthesize(site, tagmap: TagMap, *, start="2025-07-14 05:00", days: float = 7.0, step: float = 60.0,
                seed: int = 0, faults=(), noise: bool = True, gap_fraction: float = 0.002,
-               skew_max: float = 20.0) -> tuple[Telemetry, dict]:
+               skew_max: float = 20.0, truth: str = "quasi_steady") -> tuple[Telemetry, dict]:
     """Synthetic telemetry of ``site`` for the tags of ``tagmap`` from ``start`` (UTC).
 
+    ``truth``: "quasi_steady" (the engine's steady state at every step, the default) or
+    "dynamic" (the engine's dynamic co-simulation; sensor faults only, see :data:`DYNAMIC_FAULTS`).
     Returns the Telemetry (long, tag units) and the truth: inputs, true outputs, faults.
     Defects when ``noise``: Gaussian noise (:data:`NOISE`), quantisation (:data:`QUANTUM`),
     ``gap_fraction`` of the samples missing in runs of 1-30 steps, and a fixed clock skew
@@ -146,7 +208,8 @@ def synthesize(site, tagmap: TagMap, *, start="2025-07-14 05:00", days: float = 
     t0 = pd.Timestamp(start)
     n = int(round(days * 86400 / step))
     time = pd.date_range(t0, periods=n, freq=f"{int(step)}s")
-    u, state, model = truth(site, time, step, seed, faults)
+    u, state, model = _truth(site, time, step, seed, faults, truth)
+    residual = state.pop("energy_residual", None)  # the dynamic run's energy balance over the data
     frames = []
     for tag, b in tagmap.bindings.items():
         if b.variable in ("P_it", "T_dry_bulb", "T_wet_bulb"):
@@ -183,7 +246,10 @@ def synthesize(site, tagmap: TagMap, *, start="2025-07-14 05:00", days: float = 
     frame["time"] = frame["time"].astype("datetime64[ns]")
     data = Telemetry(frame, f"synthetic:{site.name}:seed={seed}",
                      ["SYNTHETIC telemetry generated by the twin (not measurements)"])
-    return data, {"inputs": u, "state": state, "faults": list(faults), "time": time}
+    out = {"inputs": u, "state": state, "faults": list(faults), "time": time, "truth": truth}
+    if residual is not None:
+        out["energy_residual"] = residual
+    return data, out
 
 
 def write(data: Telemetry, path, *, wide: bool = False) -> None:
@@ -223,3 +289,6 @@ def parse_fault(text: str) -> Fault:
     except (ValueError, TypeError):
         raise InputError.one("<command line>", "--fault", repr(text), "a start such as 2025-07-17T10:00") from None
     return Fault(kind, target, start.tz_convert("UTC").tz_localize(None) if start.tzinfo else start, value)
+
+
+_truth = truth  # synthesize's ``truth`` argument shadows the function
