@@ -56,7 +56,7 @@ def forecast(site, point: dict, cases=CASES, *, hours: float = 2.0, plant_step: 
     point's step of ``replay`` (the replay Dataset ``point`` came from; ``train`` and ``model`` as
     for ``track``, the model calibrated with ``overlay`` by default); ``initial_state`` (a
     :class:`twin.simulation.plant.PlantState`) starts them from a state the caller has.  The frame's
-    ``start`` column says which start each row used.
+    ``start`` column says which start each row used, its ``attrs["initial_state"]`` the state.
     """
     from twin.errors import InputError
 
@@ -88,4 +88,6 @@ def forecast(site, point: dict, cases=CASES, *, hours: float = 2.0, plant_step: 
                       overlay=overlay, initial_state=initial_state)
         metrics = ride_through(ds, 0.0)
         rows.append({"case": spec, "start": start_label, **metrics})
-    return pd.DataFrame(rows).set_index("case")
+    frame = pd.DataFrame(rows).set_index("case")
+    frame.attrs["initial_state"] = initial_state  # the PlantState the cases started from (None: the steady state)
+    return frame
