@@ -251,6 +251,22 @@ def detection_dynamic() -> None:
             print(f"B-TEL-5 fault-free week, dynamic truth, skew {skew:g} s, {estimator}: CPU {cpu:.1f} s; {len(alerts)} "
                   f"alerts (first per tag and direction); {rises.size} alarm episodes over 6 days "
                   f"({rises.size / 6:.1f} a day; by UTC day {list(days.astype(int))}); on {sorted(tags_hit)}; {when}")
+    # a sensor fault on the dynamic truth: the return sensor drifting 0.5 degF/h (B-TEL-4's drift case)
+    from twin.telemetry.synthetic import Fault
+
+    start = pd.Timestamp("2025-07-14 05:00")
+    fault, tag = start + pd.Timedelta(days=1, hours=7, minutes=13), "FWS.FWS.RETURN_TEMP"
+    data, _ = synthesize(site, tagmap, start=start, days=2, seed=33, truth="dynamic",
+                         faults=[Fault("drift", tag, fault, 0.5)])
+    ds = replay(site, data, tagmap)
+    for estimator in ("offset", "ekf"):
+        out, alerts = track(ds, estimator=estimator)
+        before = [a for a in alerts if a.detected < fault]
+        first = next((a for a in alerts if a.tag == tag and a.direction == "high" and a.detected >= fault), None)
+        found = (f"first on {tag} after {(first.detected - fault).total_seconds() / 60:.0f} min, start "
+                 f"{(first.start - fault).total_seconds() / 60:+.0f} min" if first else f"nothing on {tag}")
+        print(f"B-TEL-5 drift 0.5 degF/h, dynamic truth (2 days, seed 33), {estimator}: {len(before)} alerts before the "
+              f"fault; {found}")
 
 if __name__ == "__main__":
     main()

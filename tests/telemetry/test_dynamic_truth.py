@@ -116,3 +116,21 @@ def test_synth_command_with_the_dynamic_truth(tmp_path):
     assert "SYNTHETIC telemetry of demo (dynamic truth)" in result.output
     assert len(pd.read_csv(data)) > 1000
     assert_bad_input(runner.invoke(app, args + ["--truth", "steady"], terminal_width=200), "truth", "steady")
+
+
+def test_drift_detected_on_the_dynamic_truth(demo, demo_map):
+    """The return sensor drifting 0.5 degF/h from 20:12 on day 1 (seed 33, 6 h training): the offset
+    filter within the 60 min of test_detection.py (measured 27 min, start 1 min late); the EKF later,
+    stated within 2 h (measured 67 min, start 23 min late: on this short window it misses the 60 min
+    bound; with 24 h training it takes 28 min, B-TEL-5); neither alarms before the fault."""
+    fault, tag = START + pd.Timedelta(hours=15.2), "FWS.FWS.RETURN_TEMP"
+    data, _ = synthesize(demo, demo_map, start=START, days=1, seed=33, truth="dynamic",
+                         faults=[Fault("drift", tag, fault, 0.5)])
+    ds = replay(demo, data, demo_map)
+    for estimator, delay in (("offset", 60), ("ekf", 120)):
+        _, alerts = track(ds, train=TRAIN, estimator=estimator)
+        assert not [a for a in alerts if a.detected < fault], estimator
+        first = next(a for a in alerts if a.tag == tag and a.direction == "high")
+        print(f"\n{estimator}: detected after {first.detected - fault}, start {first.start - fault}")
+        assert first.detected - fault <= pd.Timedelta(minutes=delay), (estimator, str(first))
+        assert abs(first.start - fault) <= pd.Timedelta(minutes=delay // 2), (estimator, str(first))
