@@ -31,6 +31,8 @@ def check_command(site_name: str = typer.Argument(..., metavar="SITE"),
                   map_path: Path = typer.Argument(..., metavar="MAP", help="tag map TOML"),
                   data: str = typer.Argument(..., metavar="DATA", help="CSV/Parquet export (wide or long)"),
                   collect: float = typer.Option(10.0, help="seconds to listen when DATA is mqtt://host:port/topic"),
+                  align: bool = typer.Option(False, "--align", help="also estimate each output tag's clock skew "
+                                             "against the twin over the first 24 h (clock_skew findings)"),
                   ) -> None:
     """Coverage, gaps, stuck sensors, out-of-range and unit-suspect tags: one line each."""
     from twin.telemetry.check import check
@@ -42,6 +44,11 @@ def check_command(site_name: str = typer.Argument(..., metavar="SITE"),
     else:
         telemetry = source
     summaries, findings = check(tagmap, telemetry)
+    if align:
+        from twin.telemetry.align import estimate_skews
+        from twin.telemetry.check import clock_findings
+
+        findings += clock_findings(estimate_skews(site, telemetry, tagmap))
     table = Table(title=f"{telemetry.source}: {len(telemetry.frame):,} samples, {len(summaries)} mapped tags "
                         f"({site.name})")
     for column in ("tag", "binds to", "samples", "interval", "coverage", "first (UTC)", "last (UTC)"):
@@ -94,7 +101,10 @@ def replay_command(site_name: str = typer.Argument(..., metavar="SITE"),
                    map_path: Path = typer.Option(..., "--map", help="tag map TOML"),
                    step: float = typer.Option(60.0, help="replay step (s)"),
                    overlay: Optional[Path] = typer.Option(None, help="calibrated parameters (from twin telemetry calibrate)"),
-                   out: Optional[Path] = typer.Option(None, help="write the replay Dataset (netCDF)")) -> None:
+                   out: Optional[Path] = typer.Option(None, help="write the replay Dataset (netCDF)"),
+                   align: bool = typer.Option(False, "--align", help="estimate each output tag's clock skew against "
+                                              "the twin over the first 24 h and correct it (needs load steps there)")) \
+        -> None:
     """Drive the twin with measured inputs and compare its outputs with the measured ones (GL14 statistics)."""
     from twin.telemetry.replay import replay
 
@@ -108,7 +118,7 @@ def replay_command(site_name: str = typer.Argument(..., metavar="SITE"),
         from twin.telemetry.calibrate import read_overlay
 
         parameters = read_overlay(overlay, site)
-    ds = replay(site, data, tagmap, step=step, parameters=parameters)
+    ds = replay(site, data, tagmap, step=step, parameters=parameters, align=align)
     console.print(replay_table(ds))
     for note in filter(None, ds.attrs["notes"].split("\n")):
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
@@ -270,7 +280,10 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
                   estimator: str = typer.Option("offset", help="offset (a filter per tag on the quasi-steady "
                                                 "residual), ekf (a Kalman filter on the dynamic plant's states) or "
                                                 "ekf-params (the same, estimating each CDU's UA and each loop's "
-                                                "pump power)")) -> None:
+                                                "pump power)"),
+                  align: bool = typer.Option(False, "--align", help="estimate each output tag's clock skew against "
+                                             "the twin over the training window and correct it (needs load steps "
+                                             "there)")) -> None:
     """Follow a live source: replay as data arrive, track residuals, print (and log) fault alerts."""
     import time
 
@@ -291,7 +304,7 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
         from twin.telemetry.model import model_for
 
         model = model_for(site)
-    frames, seen = [], set()
+    frames, seen, skews = [], set(), []
     end = None if duration is None else time.monotonic() + duration
     err_console.print(f"watching {source} for {site.name} (Ctrl-C to stop)")
 
@@ -302,7 +315,12 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
         span = (frame["time"].max() - frame["time"].min()).total_seconds()
         if span <= train * 3600:
             return
-        ds = replay(site, Telemetry(frame.reset_index(drop=True), source), tagmap, step=step)
+        data = Telemetry(frame.reset_index(drop=True), source)
+        if align and not skews:  # estimated once, over the training window
+            from twin.telemetry.align import estimate_skews
+
+            skews.extend(estimate_skews(site, data, tagmap, step=step, train=train * 3600, model=model))
+        ds = replay(site, data, tagmap, step=step, align=skews or False, model=model)
         _, alerts = track(ds, train=train * 3600, estimator=estimator, model=model)
         for line, alert in zip(diagnose(alerts), alerts):
             key = (alert.tag, alert.direction, alert.detected)

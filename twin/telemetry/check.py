@@ -32,7 +32,8 @@ ALTERNATIVES = {
 @dataclass(frozen=True)
 class Finding:
     tag: str
-    kind: str  #: missing, unmapped, coverage, gap, stuck, out_of_range, unit_suspect, not_number, duplicate
+    kind: str  #: missing, unmapped, coverage, gap, stuck, out_of_range, unit_suspect, not_number, duplicate,
+    #: clock_skew (with :func:`clock_findings`)
     message: str
 
     def __str__(self) -> str:
@@ -141,6 +142,24 @@ def _one(tag, binding, values: pd.Series, span_start, span_end) -> tuple[TagSumm
             found.append(Finding(tag, "out_of_range", f"{int(out.sum())} samples outside {binding.low:g}..{binding.high:g} "
                                  f"{target} (first {si[k]:.4g} at {values.index[k]:%Y-%m-%d %H:%M:%S} UTC)"))
     return summary, found
+
+
+def clock_findings(skews) -> list[Finding]:
+    """``clock_skew`` findings from :func:`twin.telemetry.align.estimate_skews`: one line per tag whose
+    estimated skew is at least :data:`twin.telemetry.align.REPORT_SKEW`, or that is not identifiable."""
+    from twin.telemetry.align import MIN_CONTRAST, REPORT_SKEW
+
+    out = []
+    for k in skews:
+        if not k.identifiable:
+            out.append(Finding(k.tag, "clock_skew", f"not identifiable: the tag and the twin do not move enough in "
+                               f"the training window (contrast {k.contrast:.2f}, needs {MIN_CONTRAST:g}; load steps "
+                               "are what show a lag)"))
+        elif abs(k.seconds) >= REPORT_SKEW:
+            out.append(Finding(k.tag, "clock_skew", f"timestamps {abs(k.seconds):.0f} s "
+                               f"{'late' if k.seconds > 0 else 'early'} against the twin ({k.reference} reference); "
+                               f"expected within +-{REPORT_SKEW:g} s; --align corrects it"))
+    return out
 
 
 def _duration(seconds: float) -> str:

@@ -177,15 +177,31 @@ def statistics(measured: np.ndarray, sim: np.ndarray, time: pd.DatetimeIndex, ki
 
 
 def replay(site, data: Telemetry, tagmap: TagMap, *, step: float = 60.0, parameters: dict | None = None,
-           start=None, end=None, model=None) -> xr.Dataset:
+           start=None, end=None, model=None, align=False, align_train: float | None = None) -> xr.Dataset:
     """Replay ``data`` through the twin of ``site``; a Dataset of measured, simulated and residual per tag.
 
     Variables: ``measured``, ``simulated``, ``residual`` (time, tag) in each tag's SI unit
     (``units`` coordinate); ``bias``, ``rmse``, ``nmbe``, ``cv_rmse`` and ``gl14`` (tag);
     the twin's state under the measured inputs (``P_it``, ``T_fws_supply``, ... as in a
     simulation, dims (time, group|loop)); ``simulated_step`` (time) says which steps ran.
+    With ``align=True``: each output tag's clock skew is estimated over the first ``align_train`` seconds
+    (default :data:`twin.telemetry.align.TRAIN`) and corrected, and tags sampled at ``step`` or more
+    slowly are put on their nearest step (:mod:`twin.telemetry.align`); ``align`` may also be the skews
+    of an earlier :func:`twin.telemetry.align.estimate_skews`.  Adds ``clock_skew`` (tag, s, NaN where
+    not identifiable).
     """
     model = model or model_for(site)
+    skews = None
+    if align is True:
+        from twin.telemetry.align import TRAIN
+        from twin.telemetry.align import align as aligned
+
+        data, skews = aligned(site, data, tagmap, step=step, train=align_train or TRAIN, model=model)
+    elif align:
+        from twin.telemetry.align import snap
+
+        skews = list(align)
+        data = snap(data, tagmap, step, {k.tag: k.seconds for k in skews if k.identifiable})
     table = grid(data, tagmap, step, start, end)
     u, notes = inputs(site, model, tagmap, table, step)
     state, done, failed = run(site, model, u, parameters)
@@ -243,6 +259,11 @@ def replay(site, data: Telemetry, tagmap: TagMap, *, step: float = 60.0, paramet
     ds["T_wet_bulb"] = ("time", u["T_wet_bulb"], {"units": "degC", "long_name": "outdoor wet bulb driving the replay"})
     ds["T_fws_supply_set"] = (("time", "loop"), u["T_set"], {"units": "degC",
                                                             "long_name": "facility supply set-points driving the replay"})
+    if skews is not None:
+        by_tag = {k.tag: k.seconds for k in skews}
+        ds["clock_skew"] = ("tag", [by_tag.get(t, np.nan) for t in tags],
+                            {"units": "s", "long_name": "estimated clock skew, corrected (timestamps minus true times)"})
+        ds.attrs["notes"] += "\n" + "\n".join(f"clock: {k}" for k in skews)
     n_missing = int((~done).sum())
     if n_missing:
         ds.attrs["notes"] += (f"\n{n_missing} of {n} steps not simulated (inputs missing beyond "
