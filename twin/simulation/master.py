@@ -33,7 +33,7 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
              out_of_service: dict[str, float] | None = None, setpoints: xr.DataArray | None = None,
              electrical: ElectricalControl | bool = True, electrical_resolution: str = "plant",
              seed: int = 0, progress=None, solver: Solver | None = None, overlay=None,
-             initial_state: PlantState | None = None) -> xr.Dataset:
+             initial_state: PlantState | None = None, return_state: bool = False):
     """Simulate ``site`` for ``duration`` seconds from ``start``; returns a result Dataset.
 
     weather: a spec for :func:`twin.weather.load_weather` (default: the site's own, or the
@@ -64,6 +64,9 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     plant supplies from that state (the TCS supply ``T_h`` and the mains give through the CDUs, as
     the steady-state start uses the steady TCS supply); the cold-storage tanks, the energy
     integrators and the electrical network start as they do from the steady state.
+    ``return_state=True`` (dynamic mode only) returns ``(dataset, state)``, ``state`` the plant ODE
+    state at the end of the run (a :class:`PlantState`), so a second run can continue from it
+    with ``initial_state`` (e.g. with another overlay from a fault's start on).
     """
     site = load_site(site) if isinstance(site, str) else site
     _check_options(duration, plant_step, it_step, resolution, mode)
@@ -102,6 +105,9 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
     if initial_state is not None and mode != "dynamic":
         raise InputError.one("simulate", "initial_state", "given with mode='quasi_steady'",
                              "mode='dynamic' (a quasi-steady run has no plant state to start from)")
+    if return_state and mode != "dynamic":
+        raise InputError.one("simulate", "return_state", "True with mode='quasi_steady'",
+                             "mode='dynamic' (a quasi-steady run has no plant state to hand over)")
     if mode == "quasi_steady":
         if events:
             raise InputError.one("simulate", "mode", "'quasi_steady' with scenario events",
@@ -119,10 +125,11 @@ def simulate(site: Site | str, *, start="2025-07-21 00:00", duration: float = 36
         if control is not None:  # the model's network, with the run's controls
             control.check()
             network = dataclasses.replace(model.electrical, control=control)
-        ds = _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
-                      tuple(events), _schedule(setpoints, wx, model.loops, first, plant_step, zone), network, electrical_resolution, solver,
-                      initial_state)
-    return finish(ds, start=first, provenance_attrs=attrs)
+        ds, final = _dynamic(model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
+                             tuple(events), _schedule(setpoints, wx, model.loops, first, plant_step, zone), network,
+                             electrical_resolution, solver, initial_state)
+    ds = finish(ds, start=first, provenance_attrs=attrs)
+    return (ds, final) if return_state else ds
 
 
 def _overlay(overlay, site: Site) -> tuple[dict[str, float], dict]:
@@ -228,9 +235,9 @@ def _quasi_steady(model: Model, wx: xr.Dataset, workload, plant_step: float, t0:
 
 def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, progress, t0,
              events, T_set_steps, network=None, electrical_resolution="plant", solver: Solver = Solver(),
-             initial_state: PlantState | None = None) -> xr.Dataset:
+             initial_state: PlantState | None = None) -> tuple[xr.Dataset, PlantState]:
     """The co-simulation master: racks (exact), plant (solve_ivp) and electrical network exchange at
-    communication points ``plant_step`` apart."""
+    communication points ``plant_step`` apart; returns the result and the plant ODE state at its end."""
     site, g, lp = model.site, model.groups, model.loops
     n_steps, K = wx.sizes["time"], int(round(plant_step / it_step))
     rng = np.random.default_rng(seed)
@@ -460,7 +467,11 @@ def _dynamic(model: Model, wx, workload, plant_step, it_step, resolution, seed, 
         ds = _add_electrical(ds, network, blocks, it_step, electrical_resolution)
         ds = ds.assign_coords(fleet=fleet_names(model.site.electrical.turbines))
         ds = _add_power_shares(ds, out["power_share_it"], out["power_share_cooling"])
-    return ds
+    final = PlantState(site=site.name, groups=tuple(g.names[i] for i in liquid), loops=tuple(lp.names),
+                       T_h=ode.part(y, "T_h").copy(), T_meas=ode.part(y, "T_meas").copy(),
+                       u_I=ode.part(y, "u_I").copy(), supply=ode.part(y, "supply").copy(),
+                       ret=ode.part(y, "ret").copy())
+    return ds, final
 
 
 def _served(served: float, wanted: float) -> float:

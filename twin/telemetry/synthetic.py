@@ -16,6 +16,10 @@ start time:
 - ``pump``: a loop's facility pumps draw ``value`` times their nominal power (worn / tripped and
   replaced by a standby at poorer efficiency);
 - ``outage``: a plant runs with ``value`` of its units available (tripped units).
+
+The dynamic truth models the sensor faults, ``fouling`` and ``pump`` (not yet ``chiller`` and
+``outage``): the run is split at each plant fault's start, and each segment continues from the
+previous one's final plant state (``twin.simulate(..., return_state=True)``, ``initial_state=``).
 """
 
 from __future__ import annotations
@@ -101,7 +105,9 @@ def load_profile(n: int, step: float, n_groups: int, rng: np.random.Generator, s
 #: Truths the generator offers (see the module docstring).
 TRUTHS = ("quasi_steady", "dynamic")
 #: Faults the dynamic truth models (the sensor faults are added to the measurements in both truths).
-DYNAMIC_FAULTS = ("drift", "stuck")
+DYNAMIC_FAULTS = ("drift", "stuck", "fouling", "pump")
+#: The plant faults the dynamic truth models, each with the model parameter its value multiplies from its start on.
+PLANT_FAULTS = {"fouling": "UA_cdu", "pump": "P_fws_pumps"}
 #: The dynamic truth starts this long before the first sample (s), at the first sample's load, and the
 #: warm-up is dropped: the engine starts from a steady state at one site-wide load fraction.
 WARM_UP = 3600.0
@@ -163,7 +169,7 @@ def _dynamic_truth(site, model, time: pd.DatetimeIndex, step: float, fraction: n
     unsupported = [f"{f.kind}:{f.target}" for f in faults if f.kind not in DYNAMIC_FAULTS]
     if unsupported:
         raise InputError.one("synthesize", "faults", ", ".join(unsupported),
-                             f"with truth='dynamic' only sensor faults ({', '.join(DYNAMIC_FAULTS)}) for now")
+                             f"with truth='dynamic' only {', '.join(DYNAMIC_FAULTS)} for now")
     g = model.groups
     n = len(time)
     w = int(round(WARM_UP / step))
@@ -174,21 +180,39 @@ def _dynamic_truth(site, model, time: pd.DatetimeIndex, step: float, fraction: n
     # fraction, so the weights pick the air-cooled groups (their peak-weighted mean if there are several)
     air = ~np.asarray(g.liquid)
     weights = g.P_peak * g.n_racks * (air if air.any() else 1.0)
-    profile = GroupScheduleProfile(fraction, tuple(int(r) if liquid else 0 for r, liquid in zip(g.n_racks, g.liquid)),
-                                   step, (local - local.normalize()).total_seconds() + w * step, tuple(weights))
-    ds = simulate(site, start=first.tz_localize("UTC"), duration=(n + w) * step, weather=wx, workload=profile,
-                  plant_step=step, it_step=1.0 if step >= 1 and float(step).is_integer() else step,
-                  resolution="rack", mode="dynamic", electrical=False)
-    ds = ds.isel(time=slice(w, None))
+    racks = tuple(int(r) if liquid else 0 for r, liquid in zip(g.n_racks, g.liquid))
+    # the plant faults split the run at the first sample at or after each start: each segment runs with the
+    # multipliers of the faults started by then, from the plant ODE state the previous one ended in (the
+    # racks restart at their steady state for that coolant, see twin.simulate's initial_state)
+    physical = [f for f in faults if f.kind in PLANT_FAULTS]
+    cuts = sorted({0} | {int(np.searchsorted(time, f.start)) for f in physical} - {n})
+    parts, residuals, handover = [], [], None
+    for a, r in enumerate(cuts):
+        end = cuts[a + 1] if a + 1 < len(cuts) else n
+        lead = w if a == 0 else 0  # the warm-up before the first segment, dropped
+        t_r = time[r] - pd.Timedelta(seconds=lead * step)
+        local_r = t_r + pd.Timedelta(hours=site.location.time_zone)
+        profile = GroupScheduleProfile(fraction[r:], racks, step,
+                                       (local_r - local_r.normalize()).total_seconds() + lead * step, tuple(weights))
+        overlay = {f"{PLANT_FAULTS[f.kind]}[{f.target}]": f.value for f in physical if f.start <= time[r]}
+        seg, handover = simulate(site, start=t_r.tz_localize("UTC"), duration=(end - r + lead) * step, weather=wx,
+                              workload=profile, plant_step=step,
+                              it_step=1.0 if step >= 1 and float(step).is_integer() else step,
+                              resolution="rack", mode="dynamic", electrical=False, overlay=overlay or None,
+                              initial_state=handover, return_state=True)
+        residuals.append(float(seg.twin.energy_residual()))
+        parts.append(seg.isel(time=slice(lead, None)))
+
+    def series(name):
+        return np.concatenate([np.asarray(part[name].values, float) for part in parts])
     names = ("T_die_max", "T_tcs_supply", "T_tcs_return", "valve", "P_tcs_pumps", "P_air_fans", "T_fws_supply",
              "T_fws_return", "C_fws", "P_fws_pumps", "P_compressors", "P_plant_fans", "P_condenser_pumps",
              "Q_flow_removed", "Q_flow_to_atmosphere", "m_flow_water_use", "Q_flow_electrical_losses")
-    state = {name: np.asarray(ds[name].values, float) for name in names}
-    u = {"P_it": np.asarray(ds["P_it"].values, float), "T_dry_bulb": np.asarray(ds["T_dry_bulb"].values, float),
-         "T_wet_bulb": np.asarray(ds["T_wet_bulb"].values, float),
-         "T_set": np.asarray(ds["T_fws_supply_set"].values, float), "available": np.ones((n, len(model.loops.names)))}
+    state = {name: series(name) for name in names}
+    u = {"P_it": series("P_it"), "T_dry_bulb": series("T_dry_bulb"), "T_wet_bulb": series("T_wet_bulb"),
+         "T_set": series("T_fws_supply_set"), "available": np.ones((n, len(model.loops.names)))}
     derive(state, u["P_it"], np.ones(n, dtype=bool))
-    state["energy_residual"] = float(ds.twin.energy_residual())
+    state["energy_residual"] = max(residuals, key=abs)  # the worst segment's
     return u, state, apply(model, {})
 
 
@@ -198,7 +222,9 @@ def synthesize(site, tagmap: TagMap, *, start="2025-07-14 05:00", days: float = 
     """Synthetic telemetry of ``site`` for the tags of ``tagmap`` from ``start`` (UTC).
 
     ``truth``: "quasi_steady" (the engine's steady state at every step, the default) or
-    "dynamic" (the engine's dynamic co-simulation; sensor faults only, see :data:`DYNAMIC_FAULTS`).
+    "dynamic" (the engine's dynamic co-simulation; the faults of :data:`DYNAMIC_FAULTS`: the sensor
+    faults, and CDU fouling and facility pumps run as segments, each continued from the previous
+    segment's final plant state with the multipliers of the faults started by then).
     Returns the Telemetry (long, tag units) and the truth: inputs, true outputs, faults.
     Defects when ``noise``: Gaussian noise (:data:`NOISE`), quantisation (:data:`QUANTUM`),
     ``gap_fraction`` of the samples missing in runs of 1-30 steps, and a fixed clock skew
