@@ -22,6 +22,7 @@ fault-free week, fouling, pumps +30 %, a drifting sensor; demo, 24 h training) t
 alerts after the fault, CPU time and, with ``ekf-params``, the UA and pump power estimates (the table
 in docs/telemetry.md).  With ``--truth dynamic`` (B-TEL-5): the fault-free week again, its truth the
 engine's dynamic co-simulation instead of the steady state (``synthesize(..., truth="dynamic")``),
+and B-TEL-4's drift, fouling and pump cases on the dynamic truth (``--plant-faults-only``: the last two),
 through the offset filter and the EKF: alerts, alarm episodes per day and how soon after a load step
 they come, the truth's CPU time and energy residual.
 
@@ -62,6 +63,8 @@ def main() -> None:
                         help="with --detection: dynamic runs B-TEL-5 (the fault-free week on the dynamic truth)")
     parser.add_argument("--align-only", action="store_true",
                         help="with --detection --truth dynamic: only the cases with clock alignment")
+    parser.add_argument("--plant-faults-only", action="store_true",
+                        help="with --detection --truth dynamic: only the fouling and pump cases")
     args = parser.parse_args()
     if args.detection and args.truth == "dynamic":
         detection_dynamic()
@@ -222,6 +225,8 @@ def detection_dynamic() -> None:
         tagmap = load_tagmap(tags, site)
     import sys
 
+    if "--plant-faults-only" in sys.argv:
+        return plant_faults_dynamic(site, tagmap)
     cases = ((20.0, True),) if "--align-only" in sys.argv else ((20.0, False), (0.0, False), (20.0, True))
     for skew, aligned in cases:
         c = time.process_time()
@@ -278,6 +283,44 @@ def detection_dynamic() -> None:
                  f"{(first.start - fault).total_seconds() / 60:+.0f} min" if first else f"nothing on {tag}")
         print(f"B-TEL-5 drift 0.5 degF/h, dynamic truth (2 days, seed 33), {estimator}{', aligned' if aligned else ''}: {len(before)} alerts before the "
               f"fault; {found}")
+    plant_faults_dynamic(site, tagmap)
+
+
+def plant_faults_dynamic(site, tagmap) -> None:
+    """B-TEL-5's plant faults: B-TEL-4's fouling and pump cases (2 days, seed 33, 24 h training) on the dynamic
+    truth, the run split at the fault's start and the second segment continued from the first's final plant
+    state with the fault's multiplier; both trackers, without and with clock alignment."""
+    import sys
+
+    import pandas as pd
+
+    from twin.telemetry.synthetic import Fault
+
+    start = pd.Timestamp("2025-07-14 05:00")
+    at = start + pd.Timedelta(days=1, hours=7, minutes=13)
+    for fault, tag in ((Fault("fouling", "gb200", at, 0.6), "GB200.CDU.VALVE"),
+                       (Fault("pump", "fws", at, 1.3), "FWS.FWS.PUMPS.KW")):
+        c = time.process_time()
+        data, truth = synthesize(site, tagmap, start=start, days=2, seed=33, truth="dynamic", faults=[fault])
+        synth_cpu = time.process_time() - c
+        for aligned in (False, True):
+            if "--align-only" in sys.argv and not aligned:
+                continue
+            ds = replay(site, data, tagmap, align=aligned)
+            for estimator in ("offset", "ekf"):
+                c = time.process_time()
+                out, alerts = track(ds, estimator=estimator)
+                cpu = time.process_time() - c
+                before = [a for a in alerts if a.detected < at]
+                first = next((a for a in alerts if a.tag == tag and a.detected >= at), None)
+                found = (f"first on {tag} after {(first.detected - at).total_seconds() / 60:.0f} min, start "
+                         f"{(first.start - at).total_seconds() / 60:+.0f} min ({first.direction})"
+                         if first else f"nothing on {tag}")
+                print(f"B-TEL-5 {fault.kind} {fault.target} x{fault.value:g}, dynamic truth (2 days, seed 33; truth "
+                      f"{synth_cpu:.1f} s CPU, energy residual {truth['energy_residual']:.1e}), {estimator}"
+                      f"{', aligned' if aligned else ''} (track {cpu:.1f} s CPU): {len(before)} alerts before the "
+                      f"fault {[f'{a.tag} {a.direction}' for a in before]}; {found}; "
+                      f"{len(alerts) - len(before)} alerts after", flush=True)
 
 if __name__ == "__main__":
     main()
