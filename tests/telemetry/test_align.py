@@ -113,6 +113,8 @@ def test_snap_puts_point_samples_on_their_nearest_step(case):
     original = clean.series(tag)
     assert moved.series(tag).index.equals(original.index)  # 20 s early: back on its own step, not the one before
     assert moved.series("FWS.FWS.FLOW").index.equals(clean.series("FWS.FWS.FLOW").index)
+    half = snap(_shifted(clean, {tag: 30.0}), tagmap, 60.0).series(tag).index  # exactly half a step: all one way
+    assert half.equals(original.index + pd.Timedelta(seconds=60)) and not half.duplicated().any()
 
 
 def test_replay_and_check_with_alignment(case):

@@ -89,7 +89,9 @@ def snap(data: Telemetry, tagmap: TagMap, step: float, shifts: dict[str, float] 
             t = t - np.timedelta64(int(round(s * 1e9)), "ns")
         seconds = t.astype(np.int64) / 1e9
         if tag in tagmap.bindings and _interval(np.sort(seconds)) >= step - 1e-9:
-            t = (np.round(seconds / step) * step * 1e9).astype(np.int64).astype("datetime64[ns]")
+            # half a step rounds up for every sample alike (np.round would send halves to even steps,
+            # two samples into one step and none into the next)
+            t = (np.floor(seconds / step + 0.5) * step * 1e9).astype(np.int64).astype("datetime64[ns]")
         times[rows] = t
     frame["time"] = times
     frame = frame.sort_values("time", kind="stable").reset_index(drop=True)
