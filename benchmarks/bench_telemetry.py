@@ -6,15 +6,16 @@ through the twin (steady state at every step, per-tag GL14 statistics), then tra
 filter + CUSUM).  Target: < 60 s.  Same-run baseline: ``twin.simulate(colossus1,
 mode="quasi_steady")`` over the same week at 60 s (the engine's own fast path, no data handling).
 
-B-TEL-2: the online tracker fed 1 s data of the whole site (every tag every second), in batches of
-1 sample (strict real time) and of 10 samples (a 10 s poll), over ``--seconds`` of data.
+B-TEL-2: what ``twin watch`` runs (:class:`twin.telemetry.online.Follower`: replay of the new steps,
+then the tracker) fed 1 s data of the whole site (every tag every second) after a 10 min training
+window, in polls of 1 s (strict real time) and of 10 s, over ``--seconds`` of data.
 Real-time margin = data seconds / compute seconds.
 
 B-TEL-3: the extended Kalman filter on the plant's ODE states (:mod:`twin.telemetry.estimate`) fed
 the same kind of 1 s data of demo and colossus1, one sample per step: an ODE step, the Jacobians by
 forward differences and the covariance update per data second, with the transition matrix
-``expm(A dt)`` recomputed every step and every 60 steps.  Same-run baseline: the offset tracker of
-B-TEL-2 (batches of 1) on the same data.
+``expm(A dt)`` recomputed every step and every 60 steps.  Same-run baseline: the offset tracker
+(:class:`twin.telemetry.track.Tracker`) fed the same data one replayed step at a time.
 
 B-TEL-4 (``--detection``): the cases of ``tests/telemetry/test_detection.py`` at full length (the
 fault-free week, fouling, pumps +30 %, a drifting sensor; demo, 24 h training) through both trackers,
@@ -28,8 +29,13 @@ they come, the truth's CPU time and energy residual; with the test set's clock s
 with it corrected by clock alignment (``replay(..., align=True)``, :mod:`twin.telemetry.align`);
 ``--align-only`` runs the aligned cases alone.
 
+B-TEL-6 (``--follow``): ``twin watch``'s loop (:class:`twin.telemetry.online.Follower`) on a week of
+1-minute demo data in polls of 5 min: CPU per poll on day 2 and on day 7, for the offset filter and
+the EKF.  Same-run baseline: one replay and track of the whole week.
+
     .venv/bin/python benchmarks/bench_telemetry.py [--seconds 600] [--ekf-seconds 600] [--only-ekf] [--detection]
     .venv/bin/python benchmarks/bench_telemetry.py --detection --truth dynamic [--align-only]
+    .venv/bin/python benchmarks/bench_telemetry.py --follow
 """
 
 from __future__ import annotations
@@ -43,16 +49,17 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from twin.simulation import simulate  # noqa: E402
 from twin.site import load_site  # noqa: E402
 from twin.telemetry.model import model_for  # noqa: E402
-from twin.telemetry.online import OnlineTracker  # noqa: E402
+from twin.telemetry.online import Follower  # noqa: E402
 from twin.telemetry.replay import grid, inputs, replay  # noqa: E402
 from twin.telemetry.sources import read_telemetry  # noqa: E402
 from twin.telemetry.synthetic import default_tagmap, synthesize, write  # noqa: E402
 from twin.telemetry.tagmap import load_tagmap  # noqa: E402
-from twin.telemetry.track import track  # noqa: E402
+from twin.telemetry.track import Tracker, track  # noqa: E402
 
 
 def main() -> None:
@@ -67,7 +74,11 @@ def main() -> None:
                         help="with --detection --truth dynamic: only the cases with clock alignment")
     parser.add_argument("--plant-faults-only", action="store_true",
                         help="with --detection --truth dynamic: only the fouling and pump cases")
+    parser.add_argument("--follow", action="store_true", help="run B-TEL-6 alone")
     args = parser.parse_args()
+    if args.follow:
+        follow()
+        return
     if args.detection and args.truth == "dynamic":
         detection_dynamic()
         return
@@ -102,27 +113,62 @@ def main() -> None:
           f"baseline twin.simulate quasi_steady same week {t_base:.2f} s wall / {c_base:.2f} s CPU "
           f"(ratio {t_total / t_base:.1f}x wall, {c_total / c_base:.1f}x CPU)")
 
-    # B-TEL-2: 1 s data
-    second, _ = synthesize(site, tagmap, start="2025-07-15 17:00", days=args.seconds / 86400, step=1, seed=2)
-    table = grid(second, tagmap, 1.0)
-    model = model_for(site)
-    u, _ = inputs(site, model, tagmap, table, 1.0)
-    outputs = tagmap.of_role("output")
-    measured = np.stack([table[b.tag].to_numpy() for b in outputs], axis=1)
-    n = len(table)
-    for batch in (1, 10):
-        tracker = OnlineTracker(model, tracked, outputs)
+    # B-TEL-2: 1 s data through what twin watch runs: a 10 min training window, then polls
+    train = 600
+    second, _ = synthesize(site, tagmap, start="2025-07-15 17:00", days=(train + args.seconds) / 86400, step=1,
+                           seed=2)
+    frame = second.frame.sort_values("time", kind="stable")
+    t0 = frame["time"].min()
+    for estimator, batch in (("offset", 1), ("offset", 10), ("ekf", 1), ("ekf", 10)):
+        follower = Follower(site, tagmap, step=1.0, train=train, lag=1.0, estimator=estimator)
+        follower.feed(frame[frame["time"] < t0 + pd.Timedelta(seconds=train + 60)])
+        polls = pd.date_range(t0 + pd.Timedelta(seconds=train + 60), frame["time"].max(), freq=f"{batch}s")
+        parts = [frame[(frame["time"] >= lo) & (frame["time"] < hi)] for lo, hi in zip(polls[:-1], polls[1:])]
+        steps = follower.tracker.steps
         t, c = time.perf_counter(), time.process_time()
-        for a in range(0, n, batch):
-            sl = slice(a, a + batch)
-            tracker.update(u["P_it"][sl], u["T_dry_bulb"][sl], u["T_wet_bulb"][sl], u["T_set"][sl],
-                           measured[sl], held=u["held"][sl])
+        for part in parts:
+            follower.feed(part)
         spent, cpu = time.perf_counter() - t, time.process_time() - c
-        print(f"B-TEL-2 colossus1, {n} s of 1 s data ({len(outputs)} output tags), batches of {batch}: "
-              f"{spent:.2f} s wall / {cpu:.2f} s CPU, {1e3 * spent / n:.2f} ms wall per data second, "
-              f"real-time margin {n / spent:.0f}x wall, {n / cpu:.0f}x CPU; {int(tracker.alarm.sum())} alarms")
+        n = follower.tracker.steps - steps
+        print(f"B-TEL-2 colossus1, twin watch's loop (Follower, {estimator}) on 1 s data ({len(tagmap.of_role('output'))} output "
+              f"tags, {train} s training), {n} s tracked in polls of {batch} s: {spent:.2f} s wall / {cpu:.2f} s CPU, "
+              f"{1e3 * spent / n:.2f} ms wall per data second, real-time margin {n / spent:.0f}x wall, "
+              f"{n / cpu:.0f}x CPU; {len(follower.tracker.alerts)} alerts")
     for name in ("demo", "colossus1"):
         bench_ekf(name, args.ekf_seconds)
+
+
+def follow() -> None:
+    """B-TEL-6: twin watch's cost per poll after a day and after a week (demo, 1-minute SYNTHETIC data,
+    polls of 5 min, 24 h training); baseline: one replay and track of everything received so far
+    (what a watch that re-reads its history would do at each poll)."""
+    site = load_site("demo")
+    with tempfile.TemporaryDirectory() as folder:
+        tags = Path(folder) / "tags.toml"
+        tags.write_text(default_tagmap(site))
+        tagmap = load_tagmap(tags, site)
+    data, _ = synthesize(site, tagmap, start="2025-07-14 05:00", days=7, seed=21)
+    frame = data.frame.sort_values("time", kind="stable")
+    polls = pd.date_range(frame["time"].min(), frame["time"].max() + pd.Timedelta(minutes=5), freq="5min")
+    parts = [frame[(frame["time"] >= lo) & (frame["time"] < hi)] for lo, hi in zip(polls[:-1], polls[1:])]
+    for estimator in ("offset", "ekf"):
+        follower = Follower(site, tagmap, estimator=estimator)
+        cpu = []
+        for part in parts:
+            c = time.process_time()
+            follower.feed(part)
+            cpu.append(time.process_time() - c)
+        cpu = np.array(cpu)
+        per_day = 24 * 12
+        day2, day7 = cpu[per_day + 1:2 * per_day], cpu[6 * per_day:]  # after the poll that trains
+        c = time.process_time()
+        track(replay(site, data, tagmap), estimator=estimator)
+        whole = time.process_time() - c
+        print(f"B-TEL-6 demo, twin watch ({estimator}), 1-minute data in polls of 5 min: CPU per poll on day 2 "
+              f"{1e3 * day2.mean():.1f} ms, on day 7 {1e3 * day7.mean():.1f} ms (ratio {day7.mean() / day2.mean():.2f}); "
+              f"the training poll {cpu[per_day:per_day + 1].sum():.1f} s; baseline: replay and track of the whole "
+              f"week at once {whole:.1f} s CPU ({whole / day7.mean():.0f}x a day-7 poll); "
+              f"{len(follower.tracker.alerts)} alerts")
 
 
 def bench_ekf(name: str, seconds: int) -> None:
@@ -135,9 +181,6 @@ def bench_ekf(name: str, seconds: int) -> None:
         tags = Path(folder) / "tags.toml"
         tags.write_text(default_tagmap(site))
         tagmap = load_tagmap(tags, site)
-        # a day at 60 s for the offset tracker's reference, then the 1 s data
-        day, _ = synthesize(site, tagmap, days=1, step=60, seed=1)
-    tracked, _ = track(replay(site, day, tagmap))
     second, _ = synthesize(site, tagmap, start="2025-07-15 17:00", days=seconds / 86400, step=1, seed=2)
     table = grid(second, tagmap, 1.0)
     model = model_for(site)
@@ -149,13 +192,13 @@ def bench_ekf(name: str, seconds: int) -> None:
                                                      else max(float(np.nanmean(np.abs(measured[:, j]))), 1.0))
                       for j in cols])
     n = len(table)
-    tracker = OnlineTracker(model, tracked, outputs)
+    ds = replay(site, second, tagmap, step=1.0)
+    tracker = Tracker(ds, train=60.0)  # the offset tracker, then one step at a time (replayed already)
+    pieces = [ds.isel(time=slice(a, a + 1)) for a in range(tracker.n_train, n)]
     t, c = time.perf_counter(), time.process_time()
-    for a in range(n):
-        sl = slice(a, a + 1)
-        tracker.update(u["P_it"][sl], u["T_dry_bulb"][sl], u["T_wet_bulb"][sl], u["T_set"][sl], measured[sl],
-                       held=u["held"][sl])
-    base, base_cpu = time.perf_counter() - t, time.process_time() - c
+    for piece in pieces:
+        tracker.update(piece)
+    base, base_cpu = (time.perf_counter() - t) * n / len(pieces), (time.process_time() - c) * n / len(pieces)
     for every in (1, 60):
         ekf = PlantEKF(model, ekf_tags, sigma, 1.0, theta=1.0, phi_every=every)
         t, c = time.perf_counter(), time.process_time()

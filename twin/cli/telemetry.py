@@ -290,44 +290,22 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
 
     import pandas as pd
 
-    from twin.telemetry.replay import replay
-    from twin.telemetry.sources import Telemetry
-    from twin.telemetry.track import diagnose, track
+    from twin.telemetry.online import Follower
+    from twin.telemetry.track import ESTIMATORS, diagnose
 
     output_file(log, "--log")
-    from twin.telemetry.track import ESTIMATORS
-
     if estimator not in ESTIMATORS:
         raise InputError.one("<command line>", "--estimator", repr(estimator), " or ".join(ESTIMATORS))
     site, tagmap, live = _load(site_name, map_path, source)
-    model = None
-    if estimator != "offset":
-        from twin.telemetry.model import model_for
-
-        model = model_for(site)
-    frames, seen, skews = [], set(), []
+    follower = Follower(site, tagmap, step=step, train=train * 3600, estimator=estimator, align=align,
+                        source=source)
+    seen = []
     end = None if duration is None else time.monotonic() + duration
     err_console.print(f"watching {source} for {site.name} (Ctrl-C to stop)")
 
-    def check_now() -> None:
-        if not frames:
-            return
-        frame = pd.concat(frames, ignore_index=True).sort_values("time", kind="stable")
-        span = (frame["time"].max() - frame["time"].min()).total_seconds()
-        if span <= train * 3600:
-            return
-        data = Telemetry(frame.reset_index(drop=True), source)
-        if align and not skews:  # estimated once, over the training window
-            from twin.telemetry.align import estimate_skews
-
-            skews.extend(estimate_skews(site, data, tagmap, step=step, train=train * 3600, model=model))
-        ds = replay(site, data, tagmap, step=step, align=skews or False, model=model)
-        _, alerts = track(ds, train=train * 3600, estimator=estimator, model=model)
-        for line, alert in zip(diagnose(alerts), alerts):
-            key = (alert.tag, alert.direction, alert.detected)
-            if key in seen:
-                continue
-            seen.add(key)
+    def report(alerts) -> None:
+        for line in diagnose(alerts):
+            seen.append(line)
             console.print(f"ALERT {line}", markup=False, highlight=False, soft_wrap=True)
             if log is not None:
                 with open(log, "a") as handle:
@@ -341,17 +319,16 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
                     part = live.poll()
                     if len(part):
                         part["time"] = pd.to_datetime(part["time"]).astype("datetime64[ns]")
-                        frames.append(part)
-                        check_now()
+                        report(follower.feed(part))
         else:  # a file: one pass, as if it had arrived
-            frames.append(live.frame)
-            check_now()
+            report(follower.feed(live.frame, final=True))
     except KeyboardInterrupt:
         pass
-    rows = sum(len(f) for f in frames)
-    notes = getattr(live, "notes", [])
-    for note in notes:
+    for note in getattr(live, "notes", []) + [f"clock: {k}" for k in follower.skews]:
         console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
-    console.print(f"{rows:,} samples received, {len(seen)} alerts")
+    if follower.tracker is None:
+        console.print(f"note: the training window ({train:g} h) never filled: nothing was tracked",
+                      markup=False, highlight=False, soft_wrap=True)
+    console.print(f"{follower.rows:,} samples received, {len(seen)} alerts")
 
 

@@ -71,6 +71,9 @@ class Run:
     dof: np.ndarray  #: (time,) tags measured at the step
     loglik: float  #: sum of the innovations' Gaussian log-likelihood
     P_diag: np.ndarray = field(default=None)  #: (time, state) variances after the update
+    #: where the pass ended (state, covariance, transition matrix, coil flow, last inputs, steps):
+    #: ``run(..., carry=this)`` goes on from there exactly as one longer pass would
+    carry: dict = field(default=None)
 
 
 class PlantEKF:
@@ -264,26 +267,31 @@ class PlantEKF:
 
     # -- the filter ---------------------------------------------------------------------------------
     def run(self, P_it, T_dry_bulb, T_wet_bulb, T_set, z, x0=None, P0=None, update: bool = True,
-            steps: int | None = None, keep_P: bool = False) -> Run:
+            steps: int | None = None, keep_P: bool = False, carry: dict | None = None) -> Run:
         """Filter the series: inputs at every step (``P_it`` (time, group), weather (time), ``T_set``
         (time, loop)), measurements ``z`` (time, tag; NaN where missing), each compared with the state at
         the end of its step.  ``update=False`` runs the model open loop (the prediction only).  Steps
-        without IT power are predicted with the last known power."""
+        without IT power are predicted with the last known power.  ``carry``: an earlier run's
+        :attr:`Run.carry`, to go on where it ended (the series then are the steps after its last)."""
         n_steps = len(z) if steps is None else steps
         m = len(self.tags)
-        ok = np.flatnonzero(~(np.isnan(P_it).any(-1) | np.isnan(T_dry_bulb) | np.isnan(T_wet_bulb)))
-        f = int(ok[0]) if ok.size else 0  # the first step with every input
-        if x0 is None:  # the plant's steady state there
-            x0 = self.start(P_it[f], T_dry_bulb[f], T_wet_bulb[f], T_set[f])
-        x = np.array(x0, float)
-        P = self.P0() if P0 is None else np.array(P0, float)
+        if carry is None:
+            ok = np.flatnonzero(~(np.isnan(P_it).any(-1) | np.isnan(T_dry_bulb) | np.isnan(T_wet_bulb)))
+            f = int(ok[0]) if ok.size else 0  # the first step with every input
+            if x0 is None:  # the plant's steady state there
+                x0 = self.start(P_it[f], T_dry_bulb[f], T_wet_bulb[f], T_set[f])
+            x = np.array(x0, float)
+            P = self.P0() if P0 is None else np.array(P0, float)
+            C_flow, last = None, (np.asarray(P_it[f], float), float(T_dry_bulb[f]), float(T_wet_bulb[f]))
+            Phi, k0 = None, 0
+        else:
+            x, P, Phi, C_flow, last, k0 = (carry[key] for key in ("x", "P", "Phi", "C_flow", "last", "k"))
         Qd = (self.theta * self.q0 + self.q_fixed) * self.dt
         xs = np.empty((n_steps, self.size))
         nus, sig = np.full((n_steps, m), np.nan), np.full((n_steps, m), np.nan)
         nis, dof = np.full(n_steps, np.nan), np.zeros(n_steps, dtype=int)
         Pd = np.empty((n_steps, self.size)) if keep_P else None
-        loglik, C_flow, last = 0.0, None, (np.asarray(P_it[f], float), float(T_dry_bulb[f]), float(T_wet_bulb[f]))
-        Phi = None
+        loglik = 0.0
         ode = self.ode
         for k in range(n_steps):
             now = (np.asarray(P_it[k], float), float(T_dry_bulb[k]), float(T_wet_bulb[k]))
@@ -291,7 +299,7 @@ class PlantEKF:
                 now = last  # inputs missing: the last known ones are held
             last = now
             self.plant_inputs(x, now[0], np.asarray(T_set[k], float), now[1], now[2], C_flow)
-            if Phi is None or k % self.phi_every == 0:
+            if Phi is None or (k0 + k) % self.phi_every == 0:
                 A, _ = self.jacobians(x, "A")
                 Phi = expm(A * self.dt)
             y, _ = ode.advance(self._full(x), self.dt)
@@ -323,7 +331,8 @@ class PlantEKF:
             xs[k] = x
             if keep_P:
                 Pd[k] = np.diag(P)
-        return Run(xs, nus, sig, nis, dof, loglik, Pd)
+        return Run(xs, nus, sig, nis, dof, loglik, Pd,
+                   {"x": x, "P": P, "Phi": Phi, "C_flow": C_flow, "last": last, "k": k0 + n_steps})
 
 
 def state_tags(model, variables, components) -> tuple[list[int], list[tuple[str, tuple[str, ...]]]]:

@@ -55,8 +55,10 @@ def grid(data: Telemetry, tagmap: TagMap, step: float, start=None, end=None) -> 
     return out
 
 
-def inputs(site, model, tagmap: TagMap, table: pd.DataFrame, step: float) -> tuple[dict, list[str]]:
-    """Input arrays at every step from the gridded table; notes say what came from elsewhere."""
+def inputs(site, model, tagmap: TagMap, table: pd.DataFrame, step: float,
+           partial: bool = False) -> tuple[dict, list[str]]:
+    """Input arrays at every step from the gridded table; notes say what came from elsewhere.
+    ``partial``: the table is a window of a longer record, where a rack group may have no IT power."""
     notes = []
     n = len(table)
     hold = max(int(INPUT_HOLD // step), 0)
@@ -83,7 +85,7 @@ def inputs(site, model, tagmap: TagMap, table: pd.DataFrame, step: float) -> tup
                 target[:, lp.names.index(name)] = np.where(np.isnan(column(b)), target[:, lp.names.index(name)],
                                                            column(b))
     unmeasured = [name for i, name in enumerate(g.names) if np.all(np.isnan(P[:, i]))]
-    if unmeasured:
+    if unmeasured and not partial:
         raise InputError.one(tagmap.file, "tags", f"no P_it tag for rack group(s) {', '.join(unmeasured)}",
                              "a P_it tag bound to every rack group (component = 'rack_groups.<name>')")
     if weather["T_dry_bulb"] is None or weather["T_wet_bulb"] is None:
@@ -177,7 +179,8 @@ def statistics(measured: np.ndarray, sim: np.ndarray, time: pd.DatetimeIndex, ki
 
 
 def replay(site, data: Telemetry, tagmap: TagMap, *, step: float = 60.0, parameters: dict | None = None,
-           start=None, end=None, model=None, align=False, align_train: float | None = None) -> xr.Dataset:
+           start=None, end=None, model=None, align=False, align_train: float | None = None,
+           partial: bool = False) -> xr.Dataset:
     """Replay ``data`` through the twin of ``site``; a Dataset of measured, simulated and residual per tag.
 
     Variables: ``measured``, ``simulated``, ``residual`` (time, tag) in each tag's SI unit
@@ -188,7 +191,8 @@ def replay(site, data: Telemetry, tagmap: TagMap, *, step: float = 60.0, paramet
     (default :data:`twin.telemetry.align.TRAIN`) and corrected, and tags sampled at ``step`` or more
     slowly are put on their nearest step (:mod:`twin.telemetry.align`); ``align`` may also be the skews
     of an earlier :func:`twin.telemetry.align.estimate_skews`.  Adds ``clock_skew`` (tag, s, NaN where
-    not identifiable).
+    not identifiable).  ``partial``: ``data`` is a window of a longer record (``twin watch``): a rack
+    group without IT power there is not an error (its steps are not simulated).
     """
     model = model or model_for(site)
     skews = None
@@ -203,7 +207,7 @@ def replay(site, data: Telemetry, tagmap: TagMap, *, step: float = 60.0, paramet
         skews = list(align)
         data = snap(data, tagmap, step, {k.tag: k.seconds for k in skews if k.identifiable})
     table = grid(data, tagmap, step, start, end)
-    u, notes = inputs(site, model, tagmap, table, step)
+    u, notes = inputs(site, model, tagmap, table, step, partial)
     state, done, failed = run(site, model, u, parameters)
     outputs = tagmap.of_role("output")
     if not outputs:
@@ -249,6 +253,8 @@ def replay(site, data: Telemetry, tagmap: TagMap, *, step: float = 60.0, paramet
     for name in ("P_it", "T_tcs_supply", "T_tcs_return", "valve", "T_die_max", "P_tcs_pumps"):
         if name in state:
             ds[name] = (("time", "group"), state[name])
+    if "P_it" not in ds:  # no step ran (a window inside a gap): the IT power the twin saw is none
+        ds["P_it"] = (("time", "group"), np.full((n, len(model.groups.names)), np.nan))
     for name in ("T_fws_supply", "T_fws_return", "m_flow_fws", "P_fws_pumps", "P_compressors", "P_plant_fans",
                  "P_condenser_pumps", "Q_flow_removed"):
         if name in state:

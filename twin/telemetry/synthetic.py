@@ -97,7 +97,8 @@ def load_profile(n: int, step: float, n_groups: int, rng: np.random.Generator, s
         walk = np.cumsum(rng.normal(0, 0.002 * np.sqrt(step / 60), n))
         walk -= np.linspace(0, walk[-1], n)  # a bridge: no long excursion
         dips = rng.random(n) < step / (6 * 3600)  # about four restarts a day, 10 min at 40 %
-        mask = np.convolve(dips, np.ones(max(int(600 // step), 1)), mode="same") > 0
+        w = max(int(600 // step), 1)  # "same" below, also for a series shorter than the 10 min window
+        mask = np.convolve(dips, np.ones(w), mode="full")[(w - 1) // 2:(w - 1) // 2 + n] > 0
         out[:, j] = np.clip(np.where(mask, 0.4, level + walk), 0.05, 1.0)
     return out
 

@@ -64,24 +64,6 @@ TRANSIENT_STEP = 0.02
 TRANSIENT_STEPS = 3
 
 
-def _transients(ds: xr.Dataset) -> np.ndarray:
-    """Steps (time,) at and just after a load step larger than TRANSIENT_STEP of the mean IT power.
-
-    A step without the site's IT power is a transient, and the next step with it is compared
-    with the last power known before the gap.
-    """
-    if "P_it" not in ds:
-        return np.zeros(ds.sizes["time"], dtype=bool)
-    P = ds["P_it"].sum("group", skipna=False).values  # a group without power is no site power
-    previous = pd.Series(P).ffill().shift(1).to_numpy(copy=True)  # the last known site power before each step
-    previous[0] = P[0]
-    jump = np.isnan(P) | (np.abs(P - previous) > TRANSIENT_STEP * np.nanmean(P))
-    out = jump.copy()
-    for lag in range(1, TRANSIENT_STEPS + 1):
-        out[lag:] |= jump[:-lag]
-    return out
-
-
 #: Trackers: "offset" (a local-level filter per tag on the quasi-steady replay's residual), "ekf"
 #: (the extended Kalman filter on the plant's ODE states, :mod:`twin.telemetry.estimate`) and
 #: "ekf-params" (the same with each CDU bank's UA and each loop's pump power multipliers as states:
@@ -98,7 +80,8 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     """Run the filter and the CUSUMs over a replay Dataset; the first ``train`` seconds set the reference.
 
     Adds ``offset`` (Kalman estimate of each tag's residual offset), ``cusum_high``/``cusum_low``
-    and ``alarm`` (time, tag); returns the Dataset and the alerts (first alarm per tag and direction).
+    and ``alarm`` (time, tag), ``transient`` (time: steps at or just after a load step, no evidence);
+    returns the Dataset and the alerts (first alarm per tag and direction).
     With ``estimator="ekf"`` the tags the plant's ODE states predict (TCS supply and return, valves,
     facility supply and return, flow, pump power) are followed by the extended Kalman filter of
     :mod:`twin.telemetry.estimate` on the dynamic plant (``model``: the assembled model the replay
@@ -108,52 +91,185 @@ def track(ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: floa
     ``estimator="ekf-params"`` also ``UA_cdu_multiplier`` (time, group) and ``P_fws_pumps_multiplier``
     (time, loop) with their standard deviations (``*_std``): each CDU bank's UA and each loop's pump
     power over the assembled model's, as the filter estimates them.
-    """
-    if estimator not in ESTIMATORS:
-        from twin.errors import InputError
 
-        raise InputError.one("track", "estimator", repr(estimator), " or ".join(map(repr, ESTIMATORS)))
-    r = ds["residual"].values
-    time = pd.DatetimeIndex(ds["time"].values)
-    n, T = r.shape
-    n_train, mu, sigma = _reference(ds, train)
-    z = np.clip((r - mu) / sigma, -4.0, 4.0)  # one wild sample moves a CUSUM by at most 4 sigma
-    extra = {}
-    if estimator in ("ekf", "ekf-params"):
-        z, extra = _ekf_scores(ds, model, sigma, n_train, z, parameters=estimator == "ekf-params")
-    # the replay is quasi-steady: the steps around a load step (restart, checkpoint) are transients
-    transient = _transients(ds)
-    if "input_held" in ds:  # an input carried over a gap may be stale: no evidence either way
-        transient |= ds["input_held"].values
-    z[transient] = np.nan
-    hi, lo, offset = np.zeros((n, T)), np.zeros((n, T)), np.full((n, T), np.nan)
-    for j in range(T):  # scalar recursions per tag (plain floats: ~10x faster than array steps)
-        hi[:, j], lo[:, j] = _cusum(z[:, j].tolist(), k)
-        # Kalman filter, local level: measurement variance R = sigma^2, process noise Q = q_ratio * R
-        offset[:, j] = _local_level(r[:, j].tolist(), float(mu[j]), float(sigma[j]) ** 2, q_ratio)
-    alarm = (hi > h) | (lo > h)
-    alerts = []
-    for j, tag in enumerate(ds["tag"].values):
-        for series, direction in ((hi[:, j], "high"), (lo[:, j], "low")):
-            over = np.flatnonzero(series[n_train:] > h)
-            if over.size == 0:
-                continue
-            d = n_train + int(over[0])
-            zeros = np.flatnonzero(series[:d] == 0)
-            s = int(zeros[-1]) + 1 if zeros.size else 0
-            alerts.append(Alert(str(tag), str(ds["variable"].values[j]), str(ds["component"].values[j]),
-                                time[min(s, n - 1)], time[d], direction, float(offset[d, j] - mu[j]),
-                                str(ds["units"].values[j])))
-    alerts.sort(key=lambda a: a.detected)
-    out = ds.assign(offset=(("time", "tag"), offset, {"long_name": "Kalman estimate of the residual offset (SI)"}),
-                    cusum_high=(("time", "tag"), hi), cusum_low=(("time", "tag"), lo),
-                    alarm=(("time", "tag"), alarm), residual_sigma=("tag", sigma))
-    theta = extra.pop("theta", None)
-    out = out.assign(**extra)
+    This is :class:`Tracker` fed the whole Dataset at once; ``twin watch`` feeds it as data arrive.
+    """
+    tracker = Tracker(ds, train=train, k=k, h=h, q_ratio=q_ratio, estimator=estimator, model=model)
+    piece, _ = tracker.update(ds.isel(time=slice(tracker.n_train, None)))
+    parts = [tracker.head, piece]
+    steps = {name: np.concatenate([p[name] for p in parts]) for name in piece}
+    out = ds.assign(offset=(("time", "tag"), steps["offset"],
+                            {"long_name": "Kalman estimate of the residual offset (SI)"}),
+                    cusum_high=(("time", "tag"), steps["cusum_high"]), cusum_low=(("time", "tag"), steps["cusum_low"]),
+                    alarm=(("time", "tag"), (steps["cusum_high"] > h) | (steps["cusum_low"] > h)),
+                    transient=("time", steps["transient"], {"long_name": "at or just after a load step (no evidence)"}),
+                    residual_sigma=("tag", tracker.sigma))
+    if tracker.ekf is not None:
+        n, T = out.sizes["time"], out.sizes["tag"]
+        innovation, spread = np.full((n, T), np.nan), np.full((n, T), np.nan)
+        innovation[:, tracker.cols], spread[:, tracker.cols] = steps["innovation"], steps["innovation_sigma"]
+        out = out.assign(innovation=(("time", "tag"), innovation, {"long_name": "EKF innovation: measured minus "
+                                                                   "the plant state's prediction (SI)"}),
+                         innovation_sigma=(("time", "tag"), spread, {"long_name": "EKF innovation's predicted "
+                                                                     "spread (SI)"}))
+        if estimator == "ekf-params":
+            out = out.assign(**_parameter_variables(tracker.ekf, steps["x"], steps["P_diag"]))
+        out.attrs["ekf_theta"] = tracker.ekf.theta
     out.attrs.update(cusum_k=k, cusum_h=h, training_s=float(train), estimator=estimator)
-    if theta is not None:
-        out.attrs["ekf_theta"] = theta
-    return out, alerts
+    return out, sorted(tracker.alerts, key=lambda a: a.detected)
+
+
+class Tracker:
+    """The filter and CUSUMs of :func:`track` one piece of replay at a time (``twin watch``).
+
+    Built from a replay Dataset whose first ``train`` seconds set the reference (each tag's residual
+    median and spread; with the EKF its noise scale and its innovations' centre and spread); those
+    steps are tracked at once (:attr:`head`).  :meth:`update` then takes the replay of the steps
+    that follow, in order and in pieces of any length: fed the same steps, the pieces give what one
+    :func:`track` over all of them gives (``tests/telemetry/test_online.py``).  It keeps only the
+    filters' state (the CUSUMs, the offsets, the EKF's state and covariance, the last load), so a
+    step costs the same after a week as after a day.
+    """
+
+    def __init__(self, ds: xr.Dataset, *, train: float = 24 * 3600, k: float = K_REF, h: float = H_ALARM,
+                 q_ratio: float = 1e-3, estimator: str = "offset", model=None):
+        if estimator not in ESTIMATORS:
+            from twin.errors import InputError
+
+            raise InputError.one("track", "estimator", repr(estimator), " or ".join(map(repr, ESTIMATORS)))
+        self.k, self.h, self.estimator = k, h, estimator
+        self.n_train, self.mu, self.sigma = _reference(ds, train)
+        self.n_train = min(self.n_train, ds.sizes["time"])
+        head = ds.isel(time=slice(0, self.n_train))
+        self.tags = [str(t) for t in ds["tag"].values]
+        self.meta = [(str(v), str(c), str(u)) for v, c, u in zip(ds["variable"].values, ds["component"].values,
+                                                                   ds["units"].values)]
+        T = len(self.tags)
+        self.s_hi, self.s_lo = [0.0] * T, [0.0] * T
+        self.b, self.P = [float(m) for m in self.mu], [float(s) ** 2 for s in self.sigma]
+        self.R, self.Q = list(self.P), [q_ratio * float(s) ** 2 for s in self.sigma]
+        #: per tag and side: whether the CUSUM stood at zero at the last step, and the time it left zero
+        self.zero = [[False, False] for _ in range(T)]
+        self.left = [[None, None] for _ in range(T)]
+        self.alerts: list[Alert] = []
+        self.steps = 0
+        # load steps: against the site's mean IT power over the training window
+        P_site = head["P_it"].sum("group", skipna=False).values if "P_it" in head else None
+        self.P_mean = float(np.nanmean(P_site)) if P_site is not None and np.isfinite(P_site).any() else np.nan
+        self.P_last = np.nan  # the last known site IT power
+        self.recent = [False] * TRANSIENT_STEPS  # load-step flags of the previous steps, newest first
+        self.ekf, self.cols, self.carry = None, [], None
+        run = None
+        if estimator in ("ekf", "ekf-params"):
+            run = self._start_ekf(head, model, parameters=estimator == "ekf-params")
+        self.head, _ = self.update(head, run)
+
+    # -- the EKF ------------------------------------------------------------------------------------
+    def _ekf_inputs(self, ds: xr.Dataset):
+        n = ds.sizes["time"]
+        T_set = (ds["T_fws_supply_set"].values if "T_fws_supply_set" in ds
+                 else np.broadcast_to(self.ekf.model.loops.T_set, (n, len(self.ekf.model.loops.names))))
+        return (ds["P_it"].values, ds["T_dry_bulb"].values, ds["T_wet_bulb"].values, T_set,
+                ds["measured"].values[:, self.cols])
+
+    def _start_ekf(self, head: xr.Dataset, model, parameters: bool):
+        """The EKF over the tags the plant's states predict, its noise scale fitted on the training
+        window, run over that window; None when there is no such tag."""
+        from twin.telemetry.estimate import PlantEKF, fit_q, state_tags
+        from twin.telemetry.model import model_for
+
+        if model is None:
+            from twin.site import load_site
+
+            model = model_for(load_site(head.attrs["site"]))
+        cols, tags = state_tags(model, head["variable"].values, head["component"].values)
+        if not cols:
+            return None
+        step = float(head.attrs["step_s"])
+        self.cols = cols
+        self.ekf = PlantEKF(model, tags, self.sigma[cols], step, phi_every=max(1, int(EKF_PHI_EVERY_S // step)),
+                            ua=parameters, pumps=parameters)
+        u = self._ekf_inputs(head)
+        fit_q(self.ekf, *u, steps=min(self.n_train, int(EKF_FIT_HOURS * 3600 / self.ekf.dt)))
+        run = self.ekf.run(*u, keep_P=parameters)
+        e = run.innovation / run.sigma
+        self.centre = np.nanmedian(e, axis=0)
+        self.scale = 1.4826 * np.nanmedian(np.abs(e - self.centre), axis=0)
+        return run
+
+    # -- a piece of replay --------------------------------------------------------------------------
+    def _transient(self, P_site: np.ndarray) -> np.ndarray:
+        """Steps at and up to TRANSIENT_STEPS after a load step of more than TRANSIENT_STEP of the mean
+        IT power; a step without the site's IT power is one, and the next step with it is compared
+        with the last power known before the gap."""
+        out = np.zeros(len(P_site), dtype=bool)
+        for i, p in enumerate(P_site.tolist()):
+            previous = p if self.steps + i == 0 else self.P_last
+            jump = (p != p) or abs(p - previous) > TRANSIENT_STEP * self.P_mean
+            out[i] = jump or any(self.recent)
+            self.recent = [jump] + self.recent[:-1]
+            if p == p:
+                self.P_last = p
+        return out
+
+    def update(self, ds: xr.Dataset, run=None) -> tuple[dict, list[Alert]]:
+        """Track the replay steps ``ds`` (the steps after the last one fed).  Returns each step's
+        ``offset``, ``cusum_high``, ``cusum_low`` (time, tag), ``transient`` (time), with the EKF
+        ``innovation``, ``innovation_sigma`` (time, EKF tag), ``x`` and ``P_diag`` (time, state), and
+        the alerts raised in these steps."""
+        n, T = ds.sizes["time"], len(self.tags)
+        r = ds["residual"].values
+        z = np.clip((r - self.mu) / self.sigma, -4.0, 4.0)  # one wild sample moves a CUSUM by at most 4 sigma
+        out = {}
+        if self.ekf is not None:
+            if run is None:
+                run = self.ekf.run(*self._ekf_inputs(ds), keep_P=self.estimator == "ekf-params", carry=self.carry)
+            self.carry = run.carry
+            # the filter's own predicted spread (R with the sensor floors, plus the state's) is the floor
+            z[:, self.cols] = np.clip((run.innovation / run.sigma - self.centre) / np.maximum(self.scale, 1.0),
+                                      -4.0, 4.0)
+            out.update(innovation=run.innovation, innovation_sigma=run.sigma, x=run.x,
+                       P_diag=run.P_diag if run.P_diag is not None else np.empty((n, 0)))
+        # the replay is quasi-steady: the steps around a load step (restart, checkpoint) are transients
+        P_site = ds["P_it"].sum("group", skipna=False).values if "P_it" in ds else np.full(n, np.nan)
+        transient = self._transient(P_site) if self.P_mean == self.P_mean else np.zeros(n, dtype=bool)
+        skip = transient | ds["input_held"].values if "input_held" in ds else transient
+        z[skip] = np.nan  # an input carried over a gap may be stale: no evidence either way
+        time = list(pd.DatetimeIndex(ds["time"].values))
+        hi, lo, offset = np.empty((n, T)), np.empty((n, T)), np.empty((n, T))
+        s_hi, s_lo, b, P, R, Q, k, h = self.s_hi, self.s_lo, self.b, self.P, self.R, self.Q, self.k, self.h
+        zeros, left, alerts = self.zero, self.left, []
+        seen = {(a.tag, a.direction) for a in self.alerts}
+        for i, (zi, ri) in enumerate(zip(z.tolist(), r.tolist())):  # plain floats: ~10x faster than array steps
+            t = time[i]
+            for j in range(T):
+                x = zi[j]
+                if x == x:
+                    s_hi[j] = max(0.0, s_hi[j] + x - k)
+                    s_lo[j] = max(0.0, s_lo[j] - x - k)
+                # Kalman filter, local level: measurement variance R = sigma^2, process noise Q = q_ratio * R
+                P[j] += Q[j]
+                y = ri[j]
+                if y == y:
+                    gain = P[j] / (P[j] + R[j])
+                    b[j] += gain * (y - b[j])
+                    P[j] *= 1 - gain
+                for side, value in enumerate((s_hi[j], s_lo[j])):
+                    if left[j][side] is None or zeros[j][side]:
+                        left[j][side] = t  # the fault's start: the step after the CUSUM was last zero
+                    zeros[j][side] = value == 0.0
+                    if value > h and self.steps + i >= self.n_train:
+                        direction = ("high", "low")[side]
+                        if (self.tags[j], direction) not in seen:
+                            seen.add((self.tags[j], direction))
+                            variable, component, units = self.meta[j]
+                            alerts.append(Alert(self.tags[j], variable, component, left[j][side], t, direction,
+                                                b[j] - float(self.mu[j]), units))
+            hi[i], lo[i], offset[i] = s_hi, s_lo, b
+        self.steps += n
+        self.alerts += alerts
+        out.update(offset=offset, cusum_high=hi, cusum_low=lo, transient=transient)
+        return out, alerts
 
 
 def _reference(ds: xr.Dataset, train: float) -> tuple[int, np.ndarray, np.ndarray]:
@@ -171,80 +287,28 @@ def estimated_state(ds: xr.Dataset, *, train: float = 24 * 3600, model=None, at:
     step ``at`` of the replay Dataset ``ds`` (default its last): a
     :class:`twin.simulation.plant.PlantState` for ``twin.simulate(..., initial_state=...)``.  One
     InputError line when no tag of ``ds`` is one the plant's states predict."""
-    n_train, _, sigma = _reference(ds, train)
-    filtered = _ekf_filter(ds, model, sigma, n_train)
-    if filtered is None:
+    tracker = Tracker(ds, train=train, estimator="ekf", model=model)
+    if tracker.ekf is None:
         from twin.errors import InputError
 
         raise InputError.one(ds.attrs.get("source", "telemetry"), "tags", "none the plant's ODE states predict",
                              "TCS supply or return, valve, facility supply or return, flow or pump power tags")
-    ekf, run, _ = filtered
-    return ekf.plant_state(run.x[at])
+    piece, _ = tracker.update(ds.isel(time=slice(tracker.n_train, None)))
+    x = np.concatenate([tracker.head["x"], piece.get("x", np.empty((0, tracker.ekf.size)))])
+    return tracker.ekf.plant_state(x[at])
 
 
-def _ekf_filter(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, parameters: bool = False):
-    """The EKF over the replay's tags the plant's states predict, its noise scale fitted on the training
-    window: (filter, its run, the tags' columns), or None when there is no such tag."""
-    from twin.telemetry.estimate import PlantEKF, fit_q, state_tags
-    from twin.telemetry.model import model_for
-
-    if model is None:
-        from twin.site import load_site
-
-        model = model_for(load_site(ds.attrs["site"]))
-    cols, tags = state_tags(model, ds["variable"].values, ds["component"].values)
-    if not cols:
-        return None
-    n = ds.sizes["time"]
-    P_it = ds["P_it"].values
-    T_db, T_wb = ds["T_dry_bulb"].values, ds["T_wet_bulb"].values
-    T_set = (ds["T_fws_supply_set"].values if "T_fws_supply_set" in ds
-             else np.broadcast_to(model.loops.T_set, (n, len(model.loops.names))))
-    measured = ds["measured"].values[:, cols]
-    step = float(ds.attrs["step_s"])
-    ekf = PlantEKF(model, tags, sigma[cols], step, phi_every=max(1, int(EKF_PHI_EVERY_S // step)),
-                   ua=parameters, pumps=parameters)
-    fit_q(ekf, P_it, T_db, T_wb, T_set, measured, steps=min(n_train, n, int(EKF_FIT_HOURS * 3600 / ekf.dt)))
-    run = ekf.run(P_it, T_db, T_wb, T_set, measured, keep_P=parameters)
-    return ekf, run, cols
-
-
-def _ekf_scores(ds: xr.Dataset, model, sigma: np.ndarray, n_train: int, z: np.ndarray,
-                parameters: bool = False) -> tuple[np.ndarray, dict]:
-    """CUSUM scores of the tags the EKF follows: its innovations over their predicted spread, centred
-    by their median over the training window and scaled by their spread there (at least 1, the
-    filter's own prediction); other tags keep ``z``."""
-    filtered = _ekf_filter(ds, model, sigma, n_train, parameters)
-    if filtered is None:
-        return z, {}
-    ekf, run, cols = filtered
-    model = ekf.model
-    n, T = z.shape
-    innovation, spread = np.full((n, T), np.nan), np.full((n, T), np.nan)
-    e = run.innovation / run.sigma
-    centre = np.nanmedian(e[:n_train], axis=0)
-    scale = 1.4826 * np.nanmedian(np.abs(e[:n_train] - centre), axis=0)
-    z = z.copy()
-    # the filter's own predicted spread (R with the sensor floors, plus the state's) is the floor
-    z[:, cols] = np.clip((e - centre) / np.maximum(scale, 1.0), -4.0, 4.0)
-    innovation[:, cols], spread[:, cols] = run.innovation, run.sigma
-    return z, {"innovation": (("time", "tag"), innovation, {"long_name": "EKF innovation: measured minus the "
-                                                            "plant state's prediction (SI)"}),
-               "innovation_sigma": (("time", "tag"), spread, {"long_name": "EKF innovation's predicted spread (SI)"}),
-               "theta": ekf.theta, **(_parameter_variables(model, ekf, run) if parameters else {})}
-
-
-def _parameter_variables(model, ekf, run) -> dict:
+def _parameter_variables(ekf, x: np.ndarray, P_diag: np.ndarray) -> dict:
     """The banks' UA and the loops' pump power multipliers with their standard deviations, as (time,
     group) and (time, loop) variables (NaN on groups without a CDU)."""
-    n, G = len(run.x), len(model.groups.names)
+    n, G = len(x), len(ekf.model.groups.names)
     out = {}
     for name, dim, where, part, what in (
             ("UA_cdu_multiplier", "group", ekf.liquid, slice(ekf.n, ekf.n + ekf.n_ua), "CDU bank UA"),
             ("P_fws_pumps_multiplier", "loop", slice(None), slice(ekf.n + ekf.n_ua, ekf.size), "facility pump power")):
         value = np.full((n, G if dim == "group" else ekf.L), np.nan)
         std = value.copy()
-        value[:, where], std[:, where] = run.x[:, part], np.sqrt(run.P_diag[:, part])
+        value[:, where], std[:, where] = x[:, part], np.sqrt(P_diag[:, part])
         out[name] = ((("time", dim)), value, {"units": "1", "long_name": f"{what} over the assembled model's, "
                                                                         "as the EKF estimates it"})
         out[name + "_std"] = (("time", dim), std, {"units": "1", "long_name": "its standard deviation"})
@@ -261,18 +325,6 @@ def _cusum(z: list[float], k: float) -> tuple[list[float], list[float]]:
         hi.append(s_hi)
         lo.append(s_lo)
     return hi, lo
-
-
-def _local_level(r: list[float], b: float, R: float, q_ratio: float) -> list[float]:
-    P, Q, out = R, q_ratio * R, []
-    for x in r:
-        P += Q
-        if x == x:
-            gain = P / (P + R)
-            b += gain * (x - b)
-            P *= 1 - gain
-        out.append(b)
-    return out
 
 
 def diagnose(alerts: list[Alert]) -> list[str]:
