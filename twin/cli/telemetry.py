@@ -281,7 +281,9 @@ def watch_command(site_name: str = typer.Argument(..., metavar="SITE"),
                   estimator: str = typer.Option("offset", help="offset (a filter per tag on the quasi-steady "
                                                 "residual), ekf (a Kalman filter on the dynamic plant's states) or "
                                                 "ekf-params (the same, estimating each CDU's UA and each loop's "
-                                                "pump power)"),
+                                                "pump power). On data with load-step transients use ekf with "
+                                                "--align: the offset filter alarms after load steps "
+                                                "(docs/telemetry.md, B-TEL-5)"),
                   align: bool = typer.Option(False, "--align", help="estimate each output tag's clock skew against "
                                              "the twin over the training window and correct it (needs load steps "
                                              "there)")) -> None:
