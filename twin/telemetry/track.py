@@ -50,6 +50,33 @@ class Alert:
                 f"{self.direction} by {abs(self.offset):.3g} {self.units} since about {self.start:%Y-%m-%d %H:%M} UTC")
 
 
+#: A power or flow tag's spread grows with its reading (a meter's accuracy class is a share of the
+#: reading, IEC 62053-22): its residual is scaled by at least this share of the twin's value, the
+#: spread of the relative residual over the training steps where the equipment ran (at least the
+#: floor above), so that equipment idle in training (trim chillers) does not alarm when it starts.
+RUNNING_SHARE = 0.05  #: "ran": the twin's value above this share of its largest in training
+#: Chillers stage on and off: the twin's staging has no hysteresis and near a stage boundary the
+#: measured inputs' noise moves it by a whole stage from one step to the next.  A compressor power
+#: step that changes (twin or measured) by more than this share of the larger value, and the
+#: TRANSIENT_STEPS after it, carry no evidence on that tag.
+STAGE_CHANGE = 0.2
+STAGED = ("P_compressors",)
+
+
+def _relative_spread(residual: np.ndarray, simulated: np.ndarray, units: str) -> float:
+    """Robust spread of residual / |twin| over the steps where the tag's equipment ran (power and
+    flow tags; 0 for the others)."""
+    kind = {"W": "power", "kg/s": "mass_flow"}.get(units, "")
+    if not kind:
+        return 0.0
+    level = np.abs(simulated)
+    top = np.nanmax(level) if np.isfinite(level).any() else 0.0
+    ran = np.isfinite(residual) & (level > RUNNING_SHARE * top) & (level > 0)
+    rel = residual[ran] / level[ran]
+    mad = 1.4826 * np.median(np.abs(rel - np.median(rel))) if rel.size else 0.0
+    return float(max(mad, SIGMA_FLOOR_RELATIVE[kind]))
+
+
 def _sigma(residual: np.ndarray, measured: np.ndarray, units: str) -> float:
     kind = {"degC": "temperature", "1": "dimensionless", "W": "power", "kg/s": "mass_flow"}.get(units, "")
     r = residual[~np.isnan(residual)]
@@ -140,6 +167,8 @@ class Tracker:
         self.k, self.h, self.estimator = k, h, estimator
         self.n_train, self.mu, self.sigma = _reference(ds, train)
         self.n_train = min(self.n_train, ds.sizes["time"])
+        r, sim = ds["residual"].values[:self.n_train], ds["simulated"].values[:self.n_train]
+        self.rho = np.array([_relative_spread(r[:, j], sim[:, j], str(u)) for j, u in enumerate(ds["units"].values)])
         head = ds.isel(time=slice(0, self.n_train))
         self.tags = [str(t) for t in ds["tag"].values]
         self.meta = [(str(v), str(c), str(u)) for v, c, u in zip(ds["variable"].values, ds["component"].values,
@@ -158,6 +187,9 @@ class Tracker:
         self.P_mean = float(np.nanmean(P_site)) if P_site is not None and np.isfinite(P_site).any() else np.nan
         self.P_last = np.nan  # the last known site IT power
         self.recent = [False] * TRANSIENT_STEPS  # load-step flags of the previous steps, newest first
+        self.staged = np.array([m[0] in STAGED for m in self.meta])
+        self.last_values = np.full((2, T), np.nan)  # the twin's and the measured value at the last step
+        self.stage_left = np.zeros(T, dtype=int)  # steps each staged tag stays masked
         self.ekf, self.cols, self.carry = None, [], None
         run = None
         if estimator in ("ekf", "ekf-params"):
@@ -212,6 +244,20 @@ class Tracker:
                 self.P_last = p
         return out
 
+    def _staging(self, ds: xr.Dataset) -> np.ndarray:
+        """(time, tag): steps at or up to TRANSIENT_STEPS after a stage change of a chiller plant."""
+        values = np.stack([ds["simulated"].values, ds["measured"].values])  # (2, time, tag)
+        out = np.zeros(values.shape[1:], dtype=bool)
+        for i in range(values.shape[1]):
+            now, last = values[:, i], self.last_values
+            larger = np.maximum(np.abs(now), np.abs(last))
+            change = np.abs(np.nan_to_num(now - last)) > STAGE_CHANGE * larger
+            self.stage_left = np.where(change.any(0), TRANSIENT_STEPS + 1, self.stage_left)
+            out[i] = self.stage_left > 0
+            self.stage_left = np.maximum(self.stage_left - 1, 0)
+            self.last_values = np.where(np.isnan(now), last, now)
+        return out
+
     def update(self, ds: xr.Dataset, run=None) -> tuple[dict, list[Alert]]:
         """Track the replay steps ``ds`` (the steps after the last one fed).  Returns each step's
         ``offset``, ``cusum_high``, ``cusum_low`` (time, tag), ``transient`` (time), with the EKF
@@ -219,7 +265,8 @@ class Tracker:
         the alerts raised in these steps."""
         n, T = ds.sizes["time"], len(self.tags)
         r = ds["residual"].values
-        z = np.clip((r - self.mu) / self.sigma, -4.0, 4.0)  # one wild sample moves a CUSUM by at most 4 sigma
+        spread = np.maximum(self.sigma, self.rho * np.nan_to_num(np.abs(ds["simulated"].values)))
+        z = np.clip((r - self.mu) / spread, -4.0, 4.0)  # one wild sample moves a CUSUM by at most 4 sigma
         out = {}
         if self.ekf is not None:
             if run is None:
@@ -235,6 +282,8 @@ class Tracker:
         transient = self._transient(P_site) if self.P_mean == self.P_mean else np.zeros(n, dtype=bool)
         skip = transient | ds["input_held"].values if "input_held" in ds else transient
         z[skip] = np.nan  # an input carried over a gap may be stale: no evidence either way
+        if self.staged.any():
+            z[:, self.staged] = np.where(self._staging(ds)[:, self.staged], np.nan, z[:, self.staged])
         time = list(pd.DatetimeIndex(ds["time"].values))
         hi, lo, offset = np.empty((n, T)), np.empty((n, T)), np.empty((n, T))
         s_hi, s_lo, b, P, R, Q, k, h = self.s_hi, self.s_lo, self.b, self.P, self.R, self.Q, self.k, self.h
@@ -337,6 +386,9 @@ def diagnose(alerts: list[Alert]) -> list[str]:
             what = f"CDU valve of {a.component}: stuck partly closed"
         elif a.variable == "P_compressors" and a.direction == "high":
             what = f"chillers of {a.component}: running below their curve (more power for the heat)"
+        elif a.variable == "P_cooling" and a.direction == "high":
+            what = ("cooling plant: drawing more than the twin for the same heat (chillers below their curve, "
+                    "fans or pumps off theirs; read the plant's own tags)")
         elif a.variable == "P_fws_pumps":
             what = f"facility pumps of {a.component}: off their curve (a tripped duty pump, wear, a closed valve)"
         elif a.variable == "T_fws_supply" and a.direction == "high":
