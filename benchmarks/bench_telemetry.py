@@ -261,8 +261,6 @@ def detection_dynamic() -> None:
     with the test set's clock skew (up to 20 s per tag) and without it."""
     import pandas as pd
 
-    from twin.telemetry.track import _transients
-
     site = load_site("demo")
     with tempfile.TemporaryDirectory() as folder:
         tags = Path(folder) / "tags.toml"
@@ -289,7 +287,7 @@ def detection_dynamic() -> None:
             print(f"    clock alignment (24 h training): replay with it {time.process_time() - c:.1f} s CPU; estimated "
                   f"skews (s) {dict(zip(ds['tag'].values.tolist(), np.round(ds['clock_skew'].values, 1).tolist()))}")
         n_train = 24 * 60
-        masked = _transients(ds)
+        masked = track(ds)[0]["transient"].values  # the steps at and after a load step
         edges = np.flatnonzero(masked[1:] & ~masked[:-1]) + 1  # the first masked step of a load step
         edges = edges[edges >= n_train]
         print(f"    load steps after training: {edges.size}")
