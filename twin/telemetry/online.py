@@ -39,7 +39,7 @@ class Follower:
         self.next: pd.Timestamp | None = None  # the first step not yet tracked
         self.frames: list[pd.DataFrame] = []
         self.rows = 0  # samples received
-        self.notes: list[str] = []
+        self.first = self.newest = None  # the earliest and the latest sample time received
 
     def _data(self) -> Telemetry:
         frame = pd.concat(self.frames, ignore_index=True).sort_values("time", kind="stable")
@@ -64,15 +64,18 @@ class Follower:
         if frame is not None and len(frame):
             self.frames.append(frame)
             self.rows += len(frame)
+            lo, hi = frame["time"].min(), frame["time"].max()
+            self.first = lo if self.first is None else min(self.first, lo)
+            self.newest = hi if self.newest is None else max(self.newest, hi)
         if not self.frames:
             return []
+        step = pd.Timedelta(seconds=self.step)
+        end = None if final else (self.newest - pd.Timedelta(seconds=self.lag)).floor(step)
+        if self.tracker is None and ((self.newest if end is None else end) - self.first).total_seconds() <= self.train:
+            return []  # the training window is not full yet (the samples wait unsorted)
         data = self._data()
         times = data.frame["time"]
-        step = pd.Timedelta(seconds=self.step)
-        end = None if final else (times.max() - pd.Timedelta(seconds=self.lag)).floor(step)
         if self.tracker is None:
-            if ((times.max() if end is None else end) - times.min()).total_seconds() <= self.train:
-                return []  # the training window is not full yet
             if self.align:
                 from twin.telemetry.align import estimate_skews
 
@@ -80,7 +83,6 @@ class Follower:
                                             model=self.model)
             ds = replay(self.site, data, self.tagmap, step=self.step, end=end, align=self.skews or False,
                         model=self.model)
-            self.notes = [n for n in ds.attrs["notes"].splitlines() if n]
             self.tracker = Tracker(ds, train=self.train, estimator=self.estimator, model=self.model)
             _, alerts = self.tracker.update(ds.isel(time=slice(self.tracker.n_train, None)))
         else:

@@ -32,6 +32,8 @@ H_ALARM = 15.0
 #: Spread floors (SI) by quantity: sensor class and historian quantisation.
 SIGMA_FLOOR = {"temperature": 0.05, "dimensionless": 0.005}
 SIGMA_FLOOR_RELATIVE = {"power": 0.005, "mass_flow": 0.005}
+#: The quantity of a tag from its SI unit (the replay's ``units`` coordinate).
+KIND_OF_UNITS = {"degC": "temperature", "1": "dimensionless", "W": "power", "kg/s": "mass_flow"}
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,8 @@ STAGED = ("P_compressors",)
 def _relative_spread(residual: np.ndarray, simulated: np.ndarray, units: str) -> float:
     """Robust spread of residual / |twin| over the steps where the tag's equipment ran (power and
     flow tags; 0 for the others)."""
-    kind = {"W": "power", "kg/s": "mass_flow"}.get(units, "")
-    if not kind:
+    kind = KIND_OF_UNITS.get(units, "")
+    if kind not in SIGMA_FLOOR_RELATIVE:
         return 0.0
     level = np.abs(simulated)
     top = np.nanmax(level) if np.isfinite(level).any() else 0.0
@@ -78,7 +80,7 @@ def _relative_spread(residual: np.ndarray, simulated: np.ndarray, units: str) ->
 
 
 def _sigma(residual: np.ndarray, measured: np.ndarray, units: str) -> float:
-    kind = {"degC": "temperature", "1": "dimensionless", "W": "power", "kg/s": "mass_flow"}.get(units, "")
+    kind = KIND_OF_UNITS.get(units, "")
     r = residual[~np.isnan(residual)]
     mad = 1.4826 * np.median(np.abs(r - np.median(r))) if r.size else 0.0
     floor = SIGMA_FLOOR.get(kind, 0.0) + SIGMA_FLOOR_RELATIVE.get(kind, 0.0) * float(np.nanmean(np.abs(measured)))
@@ -187,9 +189,9 @@ class Tracker:
         self.P_mean = float(np.nanmean(P_site)) if P_site is not None and np.isfinite(P_site).any() else np.nan
         self.P_last = np.nan  # the last known site IT power
         self.recent = [False] * TRANSIENT_STEPS  # load-step flags of the previous steps, newest first
-        self.staged = np.array([m[0] in STAGED for m in self.meta])
-        self.last_values = np.full((2, T), np.nan)  # the twin's and the measured value at the last step
-        self.stage_left = np.zeros(T, dtype=int)  # steps each staged tag stays masked
+        self.staged = np.flatnonzero([m[0] in STAGED for m in self.meta])  # the chiller plants' power tags
+        self.last_values = np.full((2, self.staged.size), np.nan)  # their twin and measured value, last step
+        self.stage_left = np.zeros(self.staged.size, dtype=int)  # steps each stays masked
         self.ekf, self.cols, self.carry = None, [], None
         run = None
         if estimator in ("ekf", "ekf-params"):
@@ -245,8 +247,8 @@ class Tracker:
         return out
 
     def _staging(self, ds: xr.Dataset) -> np.ndarray:
-        """(time, tag): steps at or up to TRANSIENT_STEPS after a stage change of a chiller plant."""
-        values = np.stack([ds["simulated"].values, ds["measured"].values])  # (2, time, tag)
+        """(time, staged tag): steps at or up to TRANSIENT_STEPS after a stage change of a chiller plant."""
+        values = np.stack([ds["simulated"].values[:, self.staged], ds["measured"].values[:, self.staged]])
         out = np.zeros(values.shape[1:], dtype=bool)
         for i in range(values.shape[1]):
             now, last = values[:, i], self.last_values
@@ -282,8 +284,8 @@ class Tracker:
         transient = self._transient(P_site) if self.P_mean == self.P_mean else np.zeros(n, dtype=bool)
         skip = transient | ds["input_held"].values if "input_held" in ds else transient
         z[skip] = np.nan  # an input carried over a gap may be stale: no evidence either way
-        if self.staged.any():
-            z[:, self.staged] = np.where(self._staging(ds)[:, self.staged], np.nan, z[:, self.staged])
+        if self.staged.size:
+            z[:, self.staged] = np.where(self._staging(ds), np.nan, z[:, self.staged])
         time = list(pd.DatetimeIndex(ds["time"].values))
         hi, lo, offset = np.empty((n, T)), np.empty((n, T)), np.empty((n, T))
         s_hi, s_lo, b, P, R, Q, k, h = self.s_hi, self.s_lo, self.b, self.P, self.R, self.Q, self.k, self.h
